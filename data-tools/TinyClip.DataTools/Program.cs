@@ -1,0 +1,1 @@
+Console.Error.WriteLine("tinyclip-data: commands are added as the pipeline lands."); return 1;
