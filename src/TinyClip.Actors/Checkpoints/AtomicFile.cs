@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+
+namespace TinyClip.Actors.Checkpoints;
+
+/// <summary>
+/// Writes a file so that a crash at any moment leaves either the old state or the complete new file: the bytes go
+/// to a temporary name in the same directory, are flushed to disk, then renamed over the target, and the directory
+/// entry is flushed too. Returns the SHA-256 of what was written.
+/// </summary>
+public static class AtomicFile
+{
+    public static string Write(string path, Action<Stream> write)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        string sha256;
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        using (var hashing = new HashingStream(file))
+        {
+            write(hashing);
+            hashing.Flush();
+            file.Flush(flushToDisk: true);
+            sha256 = hashing.HexDigest();
+        }
+        File.Move(temporary, path, overwrite: true);
+        FlushDirectory(directory);
+        return sha256;
+    }
+
+    public static string Sha256(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+
+    /// <summary>fsync of the directory makes the rename itself durable (POSIX); a no-op where directories cannot be opened.</summary>
+    private static void FlushDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        try
+        {
+            using var handle = File.OpenHandle(directory, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.None);
+            RandomAccess.FlushToDisk(handle);
+        }
+        catch (UnauthorizedAccessException) { }
+        catch (IOException) { }
+    }
+
+    /// <summary>Hashes bytes on their way to the file, so a large checkpoint is not read back to be hashed.</summary>
+    private sealed class HashingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        public string HexDigest() => Convert.ToHexStringLower(_hash.GetHashAndReset());
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Write(ReadOnlySpan<byte> buffer) { _hash.AppendData(buffer); inner.Write(buffer); }
+        public override void Flush() => inner.Flush();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        protected override void Dispose(bool disposing) { if (disposing) _hash.Dispose(); base.Dispose(disposing); }
+    }
+}

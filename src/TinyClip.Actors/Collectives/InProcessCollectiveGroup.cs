@@ -1,0 +1,125 @@
+namespace TinyClip.Actors.Collectives;
+
+/// <summary>
+/// Collectives between trainers of one process: members share buffers and meet at a barrier. Reductions are
+/// split into one contiguous chunk per member (each member sums its chunk across all contributions, in rank
+/// order), so the work is spread and the result is bitwise identical on every member.
+/// </summary>
+public sealed class InProcessCollectiveGroup
+{
+    private readonly Barrier _barrier;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly float[][] _contributions;
+    private readonly CollectiveTag[] _tags;
+    private readonly TimeSpan _timeout;
+    private float[] _result = Array.Empty<float>();
+    private string? _abortReason;
+
+    public InProcessCollectiveGroup(int worldSize, TimeSpan timeout)
+    {
+        if (worldSize < 1) throw new ArgumentOutOfRangeException(nameof(worldSize));
+        WorldSize = worldSize;
+        _timeout = timeout;
+        _barrier = new Barrier(worldSize);
+        _contributions = new float[worldSize][];
+        _tags = new CollectiveTag[worldSize];
+        Members = Enumerable.Range(0, worldSize).Select(rank => (ICollective)new Member(this, rank)).ToList();
+    }
+
+    public int WorldSize { get; }
+
+    public IReadOnlyList<ICollective> Members { get; }
+
+    public void Abort(string reason)
+    {
+        _abortReason ??= reason;
+        _abort.Cancel();
+    }
+
+    private void Meet(int rank, CollectiveTag tag)
+    {
+        try
+        {
+            if (!_barrier.SignalAndWait(_timeout, _abort.Token))
+            {
+                Abort($"member {rank} waited more than {_timeout.TotalSeconds:F0}s at {tag}");
+                throw new CollectiveAbortedException(_abortReason!);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new CollectiveAbortedException($"collective aborted at {tag}: {_abortReason}");
+        }
+    }
+
+    private void Deposit(int rank, float[] contribution, CollectiveTag tag)
+    {
+        if (_abort.IsCancellationRequested) throw new CollectiveAbortedException($"collective aborted at {tag}: {_abortReason}");
+        _contributions[rank] = contribution;
+        _tags[rank] = tag;
+        Meet(rank, tag);
+        for (int other = 0; other < WorldSize; other++)
+        {
+            if (_tags[other] != tag)
+            {
+                Abort($"member {other} is at {_tags[other]} while member {rank} is at {tag}");
+                throw new CollectiveAbortedException(_abortReason!);
+            }
+        }
+    }
+
+    private float[] AllGather(int rank, ReadOnlySpan<float> local, CollectiveTag tag)
+    {
+        Deposit(rank, local.ToArray(), tag);
+        var gathered = new float[_contributions.Sum(c => c.Length)];
+        int offset = 0;
+        foreach (var contribution in _contributions)
+        {
+            contribution.CopyTo(gathered, offset);
+            offset += contribution.Length;
+        }
+        Meet(rank, tag); // nobody overwrites a contribution before everyone has read it
+        return gathered;
+    }
+
+    private void AllReduceSum(int rank, Span<float> buffer, CollectiveTag tag)
+    {
+        Deposit(rank, buffer.ToArray(), tag);
+        int length = buffer.Length;
+        for (int other = 0; other < WorldSize; other++)
+        {
+            if (_contributions[other].Length != length)
+            {
+                Abort($"member {other} reduces {_contributions[other].Length} values, member {rank} {length} at {tag}");
+                throw new CollectiveAbortedException(_abortReason!);
+            }
+        }
+        if (rank == 0 && _result.Length != length) _result = new float[length];
+        Meet(rank, tag);
+        int chunk = (length + WorldSize - 1) / WorldSize;
+        int start = Math.Min(length, rank * chunk), end = Math.Min(length, start + chunk);
+        for (int i = start; i < end; i++)
+        {
+            float sum = 0;
+            for (int other = 0; other < WorldSize; other++) sum += _contributions[other][i];
+            _result[i] = sum;
+        }
+        Meet(rank, tag);
+        _result.AsSpan(0, length).CopyTo(buffer);
+        Meet(rank, tag);
+    }
+
+    private sealed class Member(InProcessCollectiveGroup group, int rank) : ICollective
+    {
+        public int Rank => rank;
+        public int WorldSize => group.WorldSize;
+        public float[] AllGather(ReadOnlySpan<float> local, CollectiveTag tag) => group.AllGather(rank, local, tag);
+        public void AllReduceSum(Span<float> buffer, CollectiveTag tag) => group.AllReduceSum(rank, buffer, tag);
+        public void Barrier(CollectiveTag tag)
+        {
+            group.Deposit(rank, Array.Empty<float>(), tag);
+            group.Meet(rank, tag); // nobody deposits its next tag before everyone has checked this one
+        }
+        public void Abort(string reason) => group.Abort(reason);
+    }
+}

@@ -1,0 +1,63 @@
+namespace TinyClip.Actors.Configuration;
+
+public enum StageKind
+{
+    /// <summary>Pre-train a CLIP teacher with the contrastive loss (no teacher needed; alpha forced to 0).</summary>
+    Teacher,
+    /// <summary>Distil the fixed teacher into a student by affinity mimicking.</summary>
+    Distill,
+}
+
+/// <summary>Optimiser and schedule of one stage (METHOD.md section 5).</summary>
+public sealed record OptimizationSpec(
+    double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, long WarmupSteps, double GradientClip);
+
+/// <summary>Loss mix and logit scales of one stage (METHOD.md section 1).</summary>
+public sealed record LossSpec(double Alpha, double Weight, double FixedLogitScale, bool LearnableLogitScale, bool TeacherOwnLogitScale);
+
+/// <summary>One stage of the plan, fully resolved (its block in tinyclip.plan falling back to tinyclip.stage-defaults).</summary>
+public sealed record StageSpec(
+    string Name,
+    StageKind Kind,
+    string Model,
+    string Init,
+    long Steps,
+    int BatchSize,
+    OptimizationSpec Optimization,
+    LossSpec Loss,
+    long EvalEverySteps)
+{
+    public const string InitScratch = "scratch";
+    public const string InitPrevious = "previous";
+
+    public static StageSpec Read(SettingsReader stage, string name)
+    {
+        var kind = stage.Choice<StageKind>("kind");
+        var spec = new StageSpec(
+            Name: name,
+            Kind: kind,
+            Model: stage.String("model", allowEmpty: false),
+            Init: stage.String("init", allowEmpty: false),
+            Steps: stage.Long("steps", 1),
+            BatchSize: stage.Int("batch-size", 1),
+            Optimization: new OptimizationSpec(
+                stage.Double("learning-rate", 0, 10),
+                stage.Double("beta1", 0, 0.999999),
+                stage.Double("beta2", 0, 0.999999),
+                stage.Double("epsilon", 1e-12, 1),
+                stage.Double("weight-decay", 0, 10),
+                stage.Long("warmup-steps", 0),
+                stage.Double("gradient-clip", 0)),
+            Loss: new LossSpec(
+                kind == StageKind.Teacher ? 0.0 : stage.Double("alpha", 0, 1),
+                stage.Double("loss-weight", 0),
+                stage.Double("fixed-logit-scale", 1e-3, 1000),
+                // A teacher is pre-trained with a learnable scale (initialised to 1/0.07), as CLIP is.
+                kind == StageKind.Teacher || stage.Bool("learnable-logit-scale"),
+                stage.Bool("teacher-own-logit-scale")),
+            EvalEverySteps: stage.Long("eval-every-steps", 0));
+        if (spec.Optimization.WarmupSteps >= spec.Steps && spec.Steps > 1)
+            throw new InvalidSettingException(stage.Key("warmup-steps"), $"must be smaller than steps ({spec.Steps})");
+        return spec;
+    }
+}

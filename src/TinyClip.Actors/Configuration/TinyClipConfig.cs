@@ -1,0 +1,66 @@
+using System.Reflection;
+using Akka.Configuration;
+
+namespace TinyClip.Actors.Configuration;
+
+/// <summary>
+/// Composes the configuration in one place at start-up: --set overrides, then the user's file (or the embedded
+/// demo plan when none is given), then hocon/reference.conf, each falling back to the next.
+/// </summary>
+public static class TinyClipConfig
+{
+    public const string DemoPlan = "hocon/demo.conf";
+
+    /// <summary>Text of a HOCON file shipped inside this assembly (hocon/*.conf, hocon/plans/*.conf).</summary>
+    public static string Embedded(string name)
+    {
+        using var stream = typeof(TinyClipConfig).Assembly.GetManifestResourceStream(name)
+            ?? throw new FileNotFoundException($"No embedded configuration '{name}'. Embedded: {string.Join(", ", EmbeddedNames())}");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public static IEnumerable<string> EmbeddedNames() =>
+        typeof(TinyClipConfig).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("hocon/"));
+
+    public static Config Reference => ConfigurationFactory.ParseString(Embedded("hocon/reference.conf"));
+
+    /// <summary>Loads the full configuration. <paramref name="userFile"/> null = the embedded demo plan.</summary>
+    public static Config Load(string? userFile, IEnumerable<string> overrides)
+    {
+        Config user;
+        if (userFile is null)
+        {
+            user = ConfigurationFactory.ParseString(Embedded(DemoPlan));
+        }
+        else
+        {
+            if (!File.Exists(userFile)) throw new InvalidSettingException("--config", $"file '{userFile}' does not exist");
+            try { user = ConfigurationFactory.ParseString(File.ReadAllText(userFile)); }
+            catch (Exception e) { throw new InvalidSettingException("--config", $"'{userFile}' is not valid HOCON: {e.Message}"); }
+        }
+        return Overrides(overrides).WithFallback(user).WithFallback(Reference);
+    }
+
+    /// <summary>Parses key=value pairs (values in HOCON syntax; a bare word that does not parse is taken as a string).</summary>
+    public static Config Overrides(IEnumerable<string> pairs)
+    {
+        var config = Config.Empty;
+        foreach (var pair in pairs)
+        {
+            int eq = pair.IndexOf('=');
+            if (eq <= 0) throw new InvalidSettingException(pair, "an override must look like key=value");
+            var key = pair[..eq].Trim();
+            var value = pair[(eq + 1)..].Trim();
+            Config parsed;
+            try { parsed = ConfigurationFactory.ParseString($"{key} = {value}"); }
+            catch (Exception)
+            {
+                try { parsed = ConfigurationFactory.ParseString($"{key} = \"{value.Replace("\\", "\\\\").Replace("\"", "\\\"")}\""); }
+                catch (Exception e) { throw new InvalidSettingException(key, $"cannot parse override '{pair}': {e.Message}"); }
+            }
+            config = parsed.WithFallback(config);
+        }
+        return config;
+    }
+}

@@ -1,0 +1,27 @@
+namespace TinyClip.Actors.Persistence;
+
+/// <summary>An event of the stage-supervisor's journal (persistence id = the run id). Weights never go here, only file names and hashes.</summary>
+public interface IStageEvent : ITinyClipMessage;
+
+/// <summary>The run's plan, fixed at its first start; a restart with a different plan is refused.</summary>
+public sealed record RunPlanned(string PlanHash, IReadOnlyList<string> Stages, DateTimeOffset At) : IStageEvent;
+
+/// <summary>A stage began: its kind, the student architecture and where the student's weights came from.</summary>
+public sealed record StageStarted(string Stage, string Kind, string Student, string Source, DateTimeOffset At) : IStageEvent;
+
+/// <summary>Membership of the trainer group from this point on (a new generation starts at a checkpoint boundary).</summary>
+public sealed record WorkersChanged(int Generation, IReadOnlyList<string> Members, DateTimeOffset At) : IStageEvent;
+
+/// <summary>A checkpoint whose files are durable (written, fsynced, renamed). Epoch and batch are the data cursor of the next step.</summary>
+public sealed record CheckpointCommitted(string Stage, long Step, long SamplesSeen, long Epoch, long GlobalBatch, string File, string Sha256, DateTimeOffset At) : IStageEvent;
+
+/// <summary>Zero-shot and retrieval figures of a stage's student at a step.</summary>
+public sealed record EvalRecorded(string Stage, long Step, IReadOnlyDictionary<string, double> Metrics, DateTimeOffset At) : IStageEvent;
+
+/// <summary>A stage finished; its final student is <paramref name="File"/>.</summary>
+public sealed record StageCompleted(string Stage, string File, string Sha256, IReadOnlyDictionary<string, double> Metrics, DateTimeOffset At) : IStageEvent;
+
+public sealed record RunCompleted(DateTimeOffset At) : IStageEvent;
+
+/// <summary>Snapshot of the supervisor: its whole event history (a few hundred small records at most).</summary>
+public sealed record RunSnapshot(IReadOnlyList<IStageEvent> Events) : ITinyClipMessage;

@@ -1,0 +1,84 @@
+using Akka.Configuration;
+using TinyClip.Actors.Configuration;
+
+namespace TinyClip.Actors.Tests.Configuration;
+
+public class SettingsTests
+{
+    private static Config Plan(string stages, params string[] overrides) =>
+        TinyClipConfig.Overrides(overrides).WithFallback(ConfigurationFactory.ParseString(stages)).WithFallback(TinyClipConfig.Reference);
+
+    private const string TwoStages = """
+        tinyclip.plan {
+          stages = [t, s]
+          t { kind = teacher, model = tiny-test, steps = 30, learning-rate = 1e-3, warmup-steps = 5 }
+          s { kind = distill, model = tiny-test, init = scratch, steps = 20, warmup-steps = 2 }
+        }
+        """;
+
+    [Fact]
+    public void Stage_blocks_fall_back_to_stage_defaults()
+    {
+        var plan = PlanSettings.Read(Plan(TwoStages));
+        Assert.Equal(new[] { "t", "s" }, plan.Stages.Select(s => s.Name));
+        var teacher = plan.Stages[0];
+        Assert.Equal(StageKind.Teacher, teacher.Kind);
+        Assert.Equal(1e-3, teacher.Optimization.LearningRate);
+        Assert.Equal(0.0, teacher.Loss.Alpha); // forced for teacher pre-training
+        Assert.True(teacher.Loss.LearnableLogitScale);
+        var student = plan.Stages[1];
+        Assert.Equal(1e-4, student.Optimization.LearningRate); // from stage-defaults
+        Assert.Equal(64, student.BatchSize);
+        Assert.Equal(1.0, student.Loss.Alpha);
+    }
+
+    [Fact]
+    public void Overrides_reach_stage_blocks_and_change_the_plan_hash()
+    {
+        var baseline = PlanSettings.Read(Plan(TwoStages));
+        var changed = PlanSettings.Read(Plan(TwoStages, "tinyclip.plan.s.steps=7"));
+        Assert.Equal(7, changed.Stages[1].Steps);
+        Assert.NotEqual(baseline.Hash(42), changed.Hash(42));
+        Assert.Equal(baseline.Hash(42), PlanSettings.Read(Plan(TwoStages)).Hash(42));
+        Assert.NotEqual(baseline.Hash(42), baseline.Hash(43));
+    }
+
+    [Theory]
+    [InlineData("tinyclip.plan.s.steps=-3", "tinyclip.plan.s.steps")]
+    [InlineData("tinyclip.plan.s.steps=many", "tinyclip.plan.s.steps")]
+    [InlineData("tinyclip.plan.s.kind=sideways", "tinyclip.plan.s.kind")]
+    [InlineData("tinyclip.plan.s.learnable-logit-scale=maybe", "tinyclip.plan.s.learnable-logit-scale")]
+    [InlineData("tinyclip.plan.t.warmup-steps=30", "tinyclip.plan.t.warmup-steps")]
+    [InlineData("tinyclip.plan.s.init=/no/such/file.safetensors", "tinyclip.plan.s.init")]
+    [InlineData("tinyclip.teacher.checkpoint=/no/such/teacher.safetensors", "tinyclip.teacher.checkpoint")]
+    public void Bad_values_are_rejected_with_the_key_named(string setting, string key)
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(TwoStages, setting)));
+        Assert.Equal(key, error.Key);
+        Assert.Contains(key, error.Message);
+    }
+
+    [Fact]
+    public void A_distill_stage_without_any_teacher_is_rejected()
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(
+            "tinyclip.plan { stages = [s], s { model = tiny-test, init = scratch } }")));
+        Assert.Equal("tinyclip.teacher.checkpoint", error.Key);
+    }
+
+    [Fact]
+    public void A_listed_stage_without_a_block_is_rejected()
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan("tinyclip.plan.stages = [ghost]")));
+        Assert.Equal("tinyclip.plan.ghost", error.Key);
+    }
+
+    [Fact]
+    public void Override_values_that_are_not_hocon_are_taken_as_strings()
+    {
+        var config = TinyClipConfig.Overrides(new[] { "tinyclip.run.dir=/tmp/a b:c", "tinyclip.run.seed=7" });
+        Assert.Equal("/tmp/a b:c", config.GetString("tinyclip.run.dir"));
+        Assert.Equal(7, config.GetInt("tinyclip.run.seed"));
+        Assert.Throws<InvalidSettingException>(() => TinyClipConfig.Overrides(new[] { "no-equals-sign" }));
+    }
+}
