@@ -1,0 +1,60 @@
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Persistence;
+
+namespace TinyClip.Actors.Runtime;
+
+/// <summary>A committed checkpoint a stage may resume from.</summary>
+public sealed record CheckpointRef(string File, string Sha256, long Step, long Epoch, long GlobalBatch)
+{
+    public static CheckpointRef From(CheckpointCommitted c) => new(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch);
+}
+
+/// <summary>
+/// Everything a worker group needs to run (or resume) one stage: the stage, the membership generation, the committed
+/// checkpoints to resume from (newest first; a corrupt one is skipped for the next), the student's starting weights
+/// when there is no checkpoint, and the fixed teacher.
+/// </summary>
+public sealed record StageAssignment(
+    StageSpec Stage,
+    int StageIndex,
+    int Generation,
+    long Seed,
+    IReadOnlyList<CheckpointRef> ResumeFrom,
+    string StudentInit,
+    string? TeacherCheckpoint,
+    string TeacherModel) : ITinyClipMessage;
+
+/// <summary>Supervisor -> worker group: run this stage now (replaces whatever the group was doing).</summary>
+public sealed record RunStage(StageAssignment Assignment) : ITinyClipMessage;
+
+/// <summary>Worker group -> supervisor: checkpoint files are durable; the supervisor persists <see cref="CheckpointCommitted"/>.</summary>
+public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, string File, string Sha256) : ITinyClipMessage;
+
+/// <summary>Worker group -> supervisor: the stage's last step is done and its final student is written.</summary>
+public sealed record StageFinished(string Stage, int Generation, string File, string Sha256, IReadOnlyDictionary<string, double> Metrics) : ITinyClipMessage;
+
+/// <summary>Worker group -> supervisor: the stage stopped with an error (Fatal: retrying cannot help, e.g. bad configuration).</summary>
+public sealed record StageFailed(string Stage, int Generation, string Reason, bool Fatal) : ITinyClipMessage;
+
+/// <summary>Supervisor -> evaluator: evaluate the student in <paramref name="File"/>.</summary>
+public sealed record EvaluateCheckpoint(string Stage, long Step, string File) : ITinyClipMessage;
+
+/// <summary>Evaluator -> supervisor.</summary>
+public sealed record EvaluationFinished(string Stage, long Step, IReadOnlyDictionary<string, double> Metrics) : ITinyClipMessage;
+
+/// <summary>Supervisor -> whoever started the run: the run ended (all stages done, or stopped for good).</summary>
+public sealed record RunFinished(bool Succeeded, string Message) : ITinyClipMessage;
+
+/// <summary>Ask the supervisor for its event history.</summary>
+public sealed record GetRunHistory : ITinyClipMessage
+{
+    public static readonly GetRunHistory Instance = new();
+}
+
+public sealed record RunHistoryReply(IReadOnlyList<IStageEvent> Events) : ITinyClipMessage;
+
+/// <summary>Ask a running group to stop after writing a checkpoint at the current step (Ctrl-C).</summary>
+public sealed record StopGracefully : ITinyClipMessage
+{
+    public static readonly StopGracefully Instance = new();
+}

@@ -1,0 +1,150 @@
+using Akka.Actor;
+using Akka.Configuration;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Persistence;
+using TinyClip.Actors.Runtime;
+using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
+
+namespace TinyClip.Actors.Tests.Persistence;
+
+/// <summary>The supervisor on a real SQLite journal file: what one actor system recorded, the next one resumes from.</summary>
+public sealed class StageSupervisorRecoveryTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-supervisor-").FullName;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
+
+    private const string TwoStages = """
+        tinyclip.plan {
+          stages = [t, s]
+          t { kind = teacher, model = tiny-test, steps = 30, warmup-steps = 2 }
+          s { kind = distill, model = tiny-test, init = scratch, steps = 20, warmup-steps = 2 }
+        }
+        """;
+
+    private Config SystemConfig => JournalConfig.Sqlite(Path.Combine(_directory, "journal.db"), 5000)
+        .WithFallback(TinyClipConfig.Reference);
+
+    private static PlanSettings Plan(string text) =>
+        PlanSettings.Read(ConfigurationFactory.ParseString(text).WithFallback(TinyClipConfig.Reference));
+
+    private static StageSupervisorSettings Settings => new("run:test", 42, SnapshotEveryEvents: 3, MaxStageRestarts: 2, TimeSpan.FromMilliseconds(50));
+
+    private static readonly IReadOnlyList<string> Members = new[] { "local/cpu:0", "local/cpu:1" };
+
+    [Fact]
+    public void A_restarted_supervisor_replays_its_journal_and_resumes_at_the_last_checkpoint()
+    {
+        var plan = Plan(TwoStages);
+        using (var first = new AkkaTestKit(SystemConfig))
+        {
+            var workers = first.CreateTestProbe();
+            var listener = first.CreateTestProbe();
+            var supervisor = first.Sys.ActorOf(StageSupervisor.Props(plan, Settings, workers, null, Members, listener));
+            var run = workers.ExpectMsg<RunStage>(Wait).Assignment;
+            Assert.Equal(("t", 1, 0), (run.Stage.Name, run.Generation, run.ResumeFrom.Count));
+            Assert.Equal("scratch", run.StudentInit);
+            Assert.Null(run.TeacherCheckpoint);
+            supervisor.Tell(new CheckpointWritten("t", 1, 10, 640, 0, 10, "t-10.safetensors", "aa"));
+            supervisor.Tell(new CheckpointWritten("t", 1, 20, 1280, 0, 20, "t-20.safetensors", "bb"));
+            supervisor.Tell(new CheckpointWritten("t", 7, 25, 1600, 0, 25, "stale-generation.safetensors", "cc"));
+            var history = supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult();
+            Assert.Equal(2, history.Events.OfType<CheckpointCommitted>().Count());
+        }
+
+        using var second = new AkkaTestKit(SystemConfig);
+        var workers2 = second.CreateTestProbe();
+        var evaluator = second.CreateTestProbe();
+        var listener2 = second.CreateTestProbe();
+        var recovered = second.Sys.ActorOf(StageSupervisor.Props(plan, Settings, workers2, evaluator, Members, listener2));
+        var resumed = workers2.ExpectMsg<RunStage>(Wait).Assignment;
+        Assert.Equal("t", resumed.Stage.Name);
+        Assert.Equal(1, resumed.Generation); // same members: no new generation
+        Assert.Equal(new[] { 20L, 10L }, resumed.ResumeFrom.Select(c => c.Step));
+        Assert.Equal("t-20.safetensors", resumed.ResumeFrom[0].File);
+
+        recovered.Tell(new StageFinished("t", 1, "t-final.safetensors", "dd", new Dictionary<string, double> { ["samples_per_second"] = 12.5 }));
+        Assert.Equal(("t", 30L, "t-final.safetensors"), Tuple(evaluator.ExpectMsg<EvaluateCheckpoint>(Wait)));
+        var next = workers2.ExpectMsg<RunStage>(Wait).Assignment;
+        Assert.Equal("s", next.Stage.Name);
+        Assert.Equal("t-final.safetensors", next.TeacherCheckpoint);
+        Assert.Empty(next.ResumeFrom);
+
+        recovered.Tell(new StageFinished("s", 1, "s-final.safetensors", "ee", new Dictionary<string, double>()));
+        Assert.Equal(("s", 20L, "s-final.safetensors"), Tuple(evaluator.ExpectMsg<EvaluateCheckpoint>(Wait)));
+        listener2.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // evaluations still pending
+        recovered.Tell(new EvaluationFinished("t", 30, new Dictionary<string, double> { ["zero_shot_top1"] = 0.9 }));
+        recovered.Tell(new EvaluationFinished("s", 20, new Dictionary<string, double> { ["zero_shot_top1"] = 0.7 }));
+        Assert.True(listener2.ExpectMsg<RunFinished>(Wait).Succeeded);
+
+        var events = recovered.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult().Events;
+        Assert.Equal(
+            new[] { "RunPlanned", "WorkersChanged", "StageStarted", "CheckpointCommitted", "CheckpointCommitted", "StageCompleted",
+                    "StageStarted", "StageCompleted", "EvalRecorded", "EvalRecorded", "RunCompleted" },
+            events.Select(e => e.GetType().Name));
+    }
+
+    [Fact]
+    public void A_restart_with_another_plan_is_refused_with_a_clear_message()
+    {
+        using (var first = new AkkaTestKit(SystemConfig))
+        {
+            var workers = first.CreateTestProbe();
+            first.Sys.ActorOf(StageSupervisor.Props(Plan(TwoStages), Settings, workers, null, Members, first.CreateTestProbe()));
+            workers.ExpectMsg<RunStage>(Wait);
+        }
+        using var second = new AkkaTestKit(SystemConfig);
+        var listener = second.CreateTestProbe();
+        var changed = Plan(TwoStages.Replace("steps = 20", "steps = 21"));
+        second.Sys.ActorOf(StageSupervisor.Props(changed, Settings, second.CreateTestProbe(), null, Members, listener));
+        var finished = listener.ExpectMsg<RunFinished>(Wait);
+        Assert.False(finished.Succeeded);
+        Assert.Contains("another plan", finished.Message);
+    }
+
+    [Fact]
+    public void A_failed_stage_is_retried_in_a_new_generation_then_given_up()
+    {
+        using var kit = new AkkaTestKit(SystemConfig);
+        var workers = kit.CreateTestProbe();
+        var listener = kit.CreateTestProbe();
+        var supervisor = kit.Sys.ActorOf(StageSupervisor.Props(Plan(TwoStages), Settings, workers, null, Members, listener));
+        Assert.Equal(1, workers.ExpectMsg<RunStage>(Wait).Assignment.Generation);
+        supervisor.Tell(new StageFailed("t", 1, "boom", Fatal: false));
+        Assert.Equal(2, workers.ExpectMsg<RunStage>(Wait).Assignment.Generation);
+        supervisor.Tell(new StageFailed("t", 2, "boom", Fatal: false));
+        Assert.Equal(3, workers.ExpectMsg<RunStage>(Wait).Assignment.Generation);
+        supervisor.Tell(new StageFailed("t", 3, "boom again", Fatal: false));
+        var finished = listener.ExpectMsg<RunFinished>(Wait);
+        Assert.False(finished.Succeeded);
+        Assert.Contains("boom again", finished.Message);
+    }
+
+    [Fact]
+    public void Events_and_snapshots_round_trip_through_the_serializer()
+    {
+        using var kit = new AkkaTestKit(SystemConfig);
+        var serialization = kit.Sys.Serialization;
+        var events = new IStageEvent[]
+        {
+            new RunPlanned("abc", new[] { "a", "b" }, DateTimeOffset.UnixEpoch),
+            new EvalRecorded("a", 5, new Dictionary<string, double> { ["top1"] = 0.25, ["nan"] = double.NaN }, DateTimeOffset.UnixEpoch),
+        };
+        var snapshot = new RunSnapshot(events);
+        var serializer = serialization.FindSerializerFor(snapshot);
+        Assert.IsType<TinyClipSerializer>(serializer);
+        var back = (RunSnapshot)serialization.Deserialize(serializer.ToBinary(snapshot), serializer.Identifier, nameof(RunSnapshot));
+        var planned = Assert.IsType<RunPlanned>(back.Events[0]);
+        Assert.Equal(("abc", DateTimeOffset.UnixEpoch), (planned.PlanHash, planned.At));
+        Assert.Equal(new[] { "a", "b" }, planned.Stages);
+        var eval = (EvalRecorded)back.Events[1];
+        Assert.Equal(0.25, eval.Metrics["top1"]);
+        Assert.True(double.IsNaN(eval.Metrics["nan"]));
+    }
+
+    private static (string, long, string) Tuple(EvaluateCheckpoint e) => (e.Stage, e.Step, e.File);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
