@@ -6,19 +6,20 @@ namespace TinyClip.Model;
 /// <summary>
 /// Seeded in-place initialisers. Every draw goes through an explicit <see cref="Generator"/> so that
 /// creating a model is reproducible even while other threads use torch's global generator.
+/// (TorchSharp 0.107's nn.init functions accept a generator but ignore it; Tensor.normal_/uniform_ honour it.)
 /// </summary>
 internal static class ParameterInit
 {
     public static void Normal(Tensor t, double std, Generator g)
     {
         using var _ = no_grad();
-        nn.init.normal_(t, 0, std, g);
+        t.normal_(0, std, g);
     }
 
     public static void Uniform(Tensor t, double bound, Generator g)
     {
         using var _ = no_grad();
-        nn.init.uniform_(t, -bound, bound, g);
+        t.uniform_(-bound, bound, g);
     }
 
     public static void Zeros(Tensor t)
