@@ -1,0 +1,40 @@
+using System.Text;
+
+namespace TinyClip.Model;
+
+/// <summary>What a checkpoint holds, for <c>tinyclip info</c>: format, inferred architecture, parameter counts.</summary>
+public sealed record CheckpointInfo(string Path, CheckpointFormat Format, ClipConfig Config, ParameterCounts Counts, IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>Safetensors are inspected from the header alone; pickles must be loaded (and allowed).</summary>
+    public static CheckpointInfo Inspect(string path, bool allowPickle = false, ArchitectureHints? hints = null)
+    {
+        var format = CheckpointLoader.DetectFormat(path);
+        IReadOnlyDictionary<string, long[]> shapes;
+        IReadOnlyDictionary<string, string> metadata;
+        if (format == CheckpointFormat.SafeTensors)
+        {
+            (shapes, metadata) = SafeTensors.ReadHeaderOnly(path);
+        }
+        else
+        {
+            using var checkpoint = CheckpointLoader.Load(path, allowPickle);
+            shapes = checkpoint.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+            metadata = checkpoint.Metadata;
+        }
+        var config = StateDictArchitecture.Infer(shapes, hints ?? ArchitectureHints.FromMetadata(metadata));
+        return new CheckpointInfo(path, format, config, ClipLayout.Count(config), metadata);
+    }
+
+    public string Describe()
+    {
+        var v = Config.Vision;
+        var t = Config.Text;
+        var text = new StringBuilder();
+        text.AppendLine($"checkpoint   {Path} ({Format})");
+        text.AppendLine($"embed dim    {Config.EmbedDim}, activation {(Config.QuickGelu ? "QuickGELU" : "GELU")}");
+        text.AppendLine($"image tower  {v.ImageSize}px, patch {v.PatchSize}, {v.Tower}");
+        text.AppendLine($"text tower   context {t.ContextLength}, vocab {t.VocabSize}, {t.Tower}");
+        text.AppendLine($"parameters   image {Counts.Image:N0}, text {Counts.Text:N0} ({Counts.TextWithoutTokenEmbedding:N0} without token embedding), total {Counts.Total:N0}");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,33 @@
+namespace TinyClip.Model;
+
+/// <summary>Saves a <see cref="ClipModel"/> as safetensors and loads one back from any supported checkpoint.</summary>
+public static class ClipCheckpoint
+{
+    /// <summary>
+    /// OpenCLIP-named fp32 safetensors. The metadata records the head widths and activation, the facts that
+    /// shapes cannot carry, so that <see cref="LoadModel"/> rebuilds exactly this architecture.
+    /// </summary>
+    public static void Save(ClipModel model, string path)
+    {
+        var state = model.StateDictForSave();
+        try
+        {
+            var metadata = new Dictionary<string, string>(ArchitectureHints.From(model.Config).ToMetadata()) { ["format"] = "pt" };
+            SafeTensors.Write(path, state, metadata);
+        }
+        finally
+        {
+            foreach (var t in state.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Builds the model from the checkpoint's shapes. Hints: <paramref name="hints"/> if given, else those
+    /// recorded in the file's metadata, else OpenCLIP's defaults (head width 64, exact GELU).
+    /// </summary>
+    public static ClipModel LoadModel(string path, bool allowPickle = false, ArchitectureHints? hints = null)
+    {
+        using var checkpoint = CheckpointLoader.Load(path, allowPickle);
+        return ClipModel.FromStateDict(checkpoint.Tensors, hints ?? ArchitectureHints.FromMetadata(checkpoint.Metadata));
+    }
+}

@@ -1,0 +1,137 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TinyClip.Model;
+
+/// <summary>
+/// OpenCLIP's CLIP (ViT image tower + causal text transformer). Field names are OpenCLIP's, so
+/// <c>named_parameters()</c> yields exactly OpenCLIP's state-dict keys; the text tower lives at the top
+/// level because that is where OpenCLIP puts its keys. The causal mask is not stored (OpenCLIP's is a
+/// non-persistent buffer): attention is asked to be causal instead.
+/// </summary>
+public sealed class ClipModel : nn.Module
+{
+    readonly VisionTransformer visual;
+    readonly Embedding token_embedding;
+    readonly Parameter positional_embedding;
+    readonly Transformer transformer;
+    readonly LayerNorm ln_final;
+    readonly Parameter text_projection;
+    readonly Parameter logit_scale;
+
+    public ClipConfig Config { get; }
+
+    public Parameter LogitScale => logit_scale;
+
+    ClipModel(ClipConfig config) : base(nameof(ClipModel))
+    {
+        config.Validate();
+        Config = config;
+        var t = config.Text;
+        visual = new VisionTransformer(config.Vision, config.EmbedDim, config.QuickGelu);
+        token_embedding = nn.Embedding(t.VocabSize, t.Width);
+        positional_embedding = new Parameter(empty(t.ContextLength, t.Width));
+        transformer = new Transformer(t.Tower, causal: true, config.QuickGelu);
+        ln_final = nn.LayerNorm(t.Width);
+        text_projection = new Parameter(empty(t.Width, config.EmbedDim));
+        logit_scale = new Parameter(tensor(MathF.Log(1 / 0.07f)));
+        RegisterComponents();
+    }
+
+    /// <summary>A freshly initialised model (OpenCLIP's init schedule), reproducible for a given seed.</summary>
+    public static ClipModel Create(ClipConfig config, long seed)
+    {
+        var model = new ClipModel(config);
+        using var g = new Generator(unchecked((ulong)seed));
+        model.visual.Init(g);
+        var t = config.Text;
+        ParameterInit.Normal(model.token_embedding.weight!, 0.02, g);
+        ParameterInit.Normal(model.positional_embedding, 0.01, g);
+        model.transformer.InitDefault(g);
+        model.transformer.InitTextStyle(g);
+        ParameterInit.Normal(model.text_projection, Math.Pow(t.Width, -0.5), g);
+        return model;
+    }
+
+    /// <summary>
+    /// A model whose architecture is inferred from the tensor shapes alone (see <see cref="StateDictArchitecture"/>),
+    /// loaded strictly. <paramref name="hints"/> supplies what shapes cannot tell: head widths and the activation.
+    /// </summary>
+    public static ClipModel FromStateDict(IReadOnlyDictionary<string, Tensor> state, ArchitectureHints? hints = null)
+    {
+        var model = new ClipModel(StateDictArchitecture.Infer(state, hints ?? ArchitectureHints.OpenClipDefaults));
+        model.LoadStateDict(state, strict: true);
+        return model;
+    }
+
+    /// <param name="images">(N, 3, H, W) float</param>
+    /// <returns>(N, E) unnormalised</returns>
+    public Tensor EncodeImage(Tensor images, TowerMasks? masks = null) => visual.Forward(images, masks);
+
+    /// <param name="tokens">(N, context) int64; each row's highest id marks the end-of-text position</param>
+    /// <returns>(N, E) unnormalised</returns>
+    public Tensor EncodeText(Tensor tokens, TowerMasks? masks = null)
+    {
+        using var scope = NewDisposeScope();
+        var t = Config.Text;
+        if (tokens.dim() != 2 || tokens.shape[1] != t.ContextLength)
+            throw new ArgumentException($"expected tokens of shape [N, {t.ContextLength}], got [{string.Join(", ", tokens.shape)}]");
+        var x = token_embedding.forward(tokens) + positional_embedding;
+        x = ln_final.forward(transformer.Forward(x, masks));
+        // Pool at the end-of-text token, which has the highest id in CLIP's vocabulary.
+        var eot = tokens.argmax(-1).view(-1, 1, 1).expand(-1, 1, t.Width);
+        var pooled = x.gather(1, eot).squeeze(1);
+        return pooled.matmul(text_projection).MoveToOuterDisposeScope();
+    }
+
+    public (long Image, long Text) ParameterCounts()
+    {
+        long image = 0, text = 0;
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.StartsWith("visual.", StringComparison.Ordinal)) image += p.numel();
+            else if (name != "logit_scale") text += p.numel();
+        }
+        return (image, text);
+    }
+
+    /// <summary>OpenCLIP-named fp32, contiguous, detached CPU copies of every parameter.</summary>
+    public Dictionary<string, Tensor> StateDictForSave()
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (name, p) in named_parameters())
+            result[name] = p.detach().to(float32, CPU).contiguous().clone().MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="state"/> into this model after checking every key and shape first, so a bad
+    /// checkpoint fails with a message instead of inside libtorch (and leaves the model untouched).
+    /// Strict: missing or unexpected keys are errors. Not strict: they are reported and skipped.
+    /// Shape mismatches are always errors. Values are converted to the parameter's dtype.
+    /// </summary>
+    public StateDictLoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
+    {
+        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var missing = parameters.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        var unexpected = state.Keys.Where(k => !parameters.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var mismatches = state.Where(kv => parameters.TryGetValue(kv.Key, out var p) && !p.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key}: checkpoint has shape [{string.Join(", ", kv.Value.shape)}], model expects [{string.Join(", ", parameters[kv.Key].shape)}]")
+            .ToList();
+        if (mismatches.Count > 0)
+            throw new StateDictMismatchException("shape mismatch: " + string.Join("; ", mismatches));
+        if (strict && (missing.Count > 0 || unexpected.Count > 0))
+            throw new StateDictMismatchException(
+                $"state dict does not match the model: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}]");
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (name, p) in parameters)
+            if (state.TryGetValue(name, out var source))
+                p.copy_(source.to(p.dtype, p.device));
+        return new StateDictLoadReport(missing, unexpected);
+    }
+}

@@ -1,0 +1,56 @@
+namespace TinyClip.Model;
+
+/// <summary>
+/// Named architectures: OpenCLIP's ViT-B presets, TinyCLIP's released ViT students (METHOD.md section 4),
+/// and small presets for tests and the demo. All use exact GELU, pre-LN and head width 64 unless noted.
+/// </summary>
+public static class ClipPresets
+{
+    const int ClipContext = 77, ClipVocab = 49408;
+
+    /// <summary>Demo vocabulary size; the demo replaces it with its own tokenizer's size via <c>vocabSize</c>.</summary>
+    public const int DemoVocabSize = 4096;
+
+    static readonly Dictionary<string, Func<ClipConfig>> Presets = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["ViT-B-32"] = () => Standard(32, 768, 12, 512, 12),
+        ["ViT-B-16"] = () => Standard(16, 768, 12, 512, 12),
+        ["TinyCLIP-ViT-61M-32-Text-29M"] = () => Standard(32, 640, 12, 512, 9),
+        ["TinyCLIP-ViT-40M-32-Text-19M"] = () => Standard(32, 512, 12, 512, 6),
+        ["TinyCLIP-ViT-39M-16-Text-19M"] = () => Standard(16, 512, 12, 512, 6),
+        ["TinyCLIP-ViT-8M-16-Text-3M"] = () => Standard(16, 256, 10, 256, 3),
+        // Unit tests: a few tens of thousands of parameters, heads of 16.
+        ["tiny-test"] = () => new ClipConfig(32,
+            new VisionConfig(32, 8, TowerShape.Uniform(32, 2, 2, 16, 128)),
+            new TextConfig(16, 1000, TowerShape.Uniform(32, 2, 2, 16, 128))),
+        // Demo pair: a 64x64 teacher and a narrower/shallower student that can inherit from it.
+        ["demo-teacher"] = () => new ClipConfig(128,
+            new VisionConfig(64, 8, TowerShape.Uniform(192, 4, 3, 64, 768)),
+            new TextConfig(32, DemoVocabSize, TowerShape.Uniform(128, 4, 2, 64, 512))),
+        ["demo-student"] = () => new ClipConfig(128,
+            new VisionConfig(64, 8, TowerShape.Uniform(128, 4, 2, 64, 512)),
+            new TextConfig(32, DemoVocabSize, TowerShape.Uniform(128, 2, 2, 64, 512))),
+    };
+
+    // ModifiedResNet image towers are listed so that asking for them gives a clear answer.
+    static readonly string[] Unsupported = { "TinyCLIP-ResNet-30M-Text-29M", "TinyCLIP-ResNet-19M-Text-19M" };
+
+    public static IReadOnlyCollection<string> Names => Presets.Keys;
+
+    public static IReadOnlyCollection<string> UnsupportedNames => Unsupported;
+
+    /// <summary>The preset's config; <paramref name="vocabSize"/> overrides the text vocabulary.</summary>
+    public static ClipConfig Get(string name, int? vocabSize = null)
+    {
+        if (Unsupported.Contains(name, StringComparer.OrdinalIgnoreCase))
+            throw new NotSupportedException($"preset '{name}' has a ModifiedResNet image tower; this project implements ViT image towers only");
+        if (!Presets.TryGetValue(name, out var make))
+            throw new ArgumentException($"unknown model preset '{name}'; known: {string.Join(", ", Presets.Keys)}");
+        var config = make();
+        return vocabSize is { } v ? config.WithVocabSize(v) : config;
+    }
+
+    static ClipConfig Standard(int patch, int visionWidth, int visionLayers, int textWidth, int textLayers) => new(512,
+        VisionConfig.Uniform(224, patch, visionWidth, visionLayers),
+        TextConfig.Uniform(ClipContext, ClipVocab, textWidth, textWidth / 64, textLayers));
+}

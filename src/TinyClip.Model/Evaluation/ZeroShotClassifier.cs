@@ -1,0 +1,87 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace TinyClip.Model.Evaluation;
+
+/// <summary>
+/// Zero-shot classification head (METHOD.md section 6): one unit vector per class, the renormalised mean
+/// of the normalised text embeddings of the class name in every prompt template; logits =
+/// 100 * normalised image @ classes^T. Top-k counts an image correct when its class has pessimistic rank
+/// &lt; k (ties count against it); with fewer than k classes every image is within top-k.
+/// </summary>
+public sealed class ZeroShotClassifier : IDisposable
+{
+    /// <summary>CLIP's fixed evaluation logit scale.</summary>
+    public const double LogitScale = 100.0;
+
+    private readonly Tensor classVectors;
+
+    private ZeroShotClassifier(Tensor classVectors, IReadOnlyList<string> classNames)
+    {
+        this.classVectors = classVectors;
+        ClassNames = classNames;
+    }
+
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>A copy of the class vectors (classes x embed), each of unit length.</summary>
+    public Tensor ClassVectors => classVectors.clone();
+
+    /// <summary>
+    /// Builds the class vectors. <paramref name="encodeTexts"/> turns prompts into text embeddings
+    /// (prompts x embed; normalised or not); it is called once per class with all its prompts.
+    /// A template names the class with <c>{}</c> or <c>{c}</c>, e.g. "a photo of a {}.".
+    /// </summary>
+    public static ZeroShotClassifier Build(
+        Func<IReadOnlyList<string>, Tensor> encodeTexts, IReadOnlyList<string> classNames, IReadOnlyList<string> templates)
+    {
+        if (classNames.Count == 0 || templates.Count == 0)
+            throw new ArgumentException("need at least one class name and one template.");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var vectors = classNames.Select(name =>
+        {
+            var prompts = templates.Select(template => FillTemplate(template, name)).ToList();
+            var embeddings = Normalize(encodeTexts(prompts));
+            return Normalize(embeddings.mean(new long[] { 0 }));
+        }).ToList();
+        // The classifier owns its vectors beyond any caller's dispose scope; Dispose releases them.
+        var classVectors = stack(vectors).DetachFromDisposeScope();
+        return new ZeroShotClassifier(classVectors, classNames.ToList());
+    }
+
+    /// <summary>The prompt for one class: both <c>{}</c> and <c>{c}</c> are replaced by the class name.</summary>
+    public static string FillTemplate(string template, string className)
+    {
+        if (!template.Contains("{}") && !template.Contains("{c}"))
+            throw new ArgumentException($"template \"{template}\" has no {{}} or {{c}} placeholder for the class name.");
+        return template.Replace("{c}", className).Replace("{}", className);
+    }
+
+    private static Tensor Normalize(Tensor embeddings) => normalize(embeddings, p: 2.0, dim: -1);
+
+    /// <summary>100 * normalised image embeddings @ class vectors^T (images x classes).</summary>
+    public Tensor Logits(Tensor imageEmbeddings)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var images = Normalize(imageEmbeddings).to(classVectors.dtype);
+        return (LogitScale * images.matmul(classVectors.t())).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Top-1 and top-5 accuracy of <paramref name="imageEmbeddings"/> (images x embed) with class indices <paramref name="labels"/>.</summary>
+    public ZeroShotResult Evaluate(Tensor imageEmbeddings, IReadOnlyList<long> labels)
+    {
+        using var scope = NewDisposeScope();
+        if (imageEmbeddings.shape[0] != labels.Count)
+            throw new ArgumentException($"{imageEmbeddings.shape[0]} images but {labels.Count} labels.");
+        if (labels.Any(label => label < 0 || label >= ClassNames.Count))
+            throw new ArgumentOutOfRangeException(nameof(labels), $"labels must be class indices in [0, {ClassNames.Count}).");
+        var logits = Logits(imageEmbeddings);
+        var rank = PessimisticRank.Of(logits, tensor(labels.ToArray(), device: logits.device));
+        return new ZeroShotResult(PessimisticRank.HitRate(rank, 1), PessimisticRank.HitRate(rank, 5), labels.Count);
+    }
+
+    public void Dispose() => classVectors.Dispose();
+}

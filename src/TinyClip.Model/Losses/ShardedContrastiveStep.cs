@@ -1,0 +1,109 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TinyClip.Model.Losses;
+
+/// <summary>
+/// The exact data-parallel gradient of the global-batch objective without a differentiable all-gather
+/// ("whole loss, own slice" scheme of METHOD.md section 1).
+/// <para>
+/// Each trainer holds the rows [rowOffset, rowOffset + b) of the global batch. Per step the runtime
+/// (a) computes this trainer's normalised student features (with graph) and teacher features,
+/// (b) all-gathers detached copies of both in rank order (its own rows included),
+/// (c) calls <see cref="Run"/>: the whole N x N loss is computed from leaf copies of the gathered student
+/// features, its gradient with respect to them is taken, and only this trainer's slice is pushed back
+/// through its own encoders,
+/// (d) all-reduces every parameter gradient with <see cref="ParameterGradientReduction"/> (Sum),
+/// (e) clips, steps the optimiser, then applies <see cref="DistillationObjective.ConstrainStudentLogitScale"/>.
+/// </para>
+/// <para>
+/// Why a sum: dL/dθ = Σ_k (dL/dF_k)(dF_k/dθ), and trainer k computes exactly its term k. A learnable
+/// student logit scale is used directly by the loss on every trainer, so every trainer computes the same
+/// full dL/dscale; only the trainer holding row 0 contributes it (the others contribute zeros), so the
+/// sum counts it once. No feature gradients are exchanged; the loss costs O(N^2 d), small next to the encoders.
+/// </para>
+/// </summary>
+public sealed class ShardedContrastiveStep
+{
+    // A wrong rowOffset or gather order would silently give wrong gradients; the gathered copy of this
+    // trainer's rows must match its local features. Loose enough for any float rounding of unit vectors.
+    private const double OwnRowsTolerance = 1e-3;
+
+    public ShardedContrastiveStep(DistillationObjective objective) => Objective = objective;
+
+    public DistillationObjective Objective { get; }
+
+    /// <summary>How the runtime must combine the trainers' parameter gradients: always <see cref="GradientReduction.Sum"/>.</summary>
+    public GradientReduction ParameterGradientReduction => GradientReduction.Sum;
+
+    /// <summary>
+    /// Computes the global loss and accumulates this trainer's share of the parameter gradients into its
+    /// parameters' <c>.grad</c> (call <c>zero_grad</c> before, as usual).
+    /// </summary>
+    /// <param name="localStudent">This trainer's normalised student features (b x d_s), with autograd graph.</param>
+    /// <param name="rowOffset">Where this trainer's rows start in the gathered batch (rank * b for equal shards).</param>
+    /// <param name="gatheredStudent">All trainers' student features (N x d_s), any graph is ignored.</param>
+    /// <param name="gatheredTeacher">All trainers' teacher features (N x d_t); null only when the objective needs no teacher.</param>
+    /// <param name="studentLogitScale">The student's logit_scale parameter (log form); required when it is learnable.
+    /// Its gradient is written on every trainer (zeros except on the trainer with rowOffset 0).</param>
+    /// <param name="teacherLogitScale">The teacher's logit_scale (log form); required when the teacher's own scale is used.</param>
+    public ShardedStepResult Run(
+        ClipFeatures localStudent,
+        long rowOffset,
+        ClipFeatures gatheredStudent,
+        ClipFeatures? gatheredTeacher,
+        Tensor? studentLogitScale = null,
+        Tensor? teacherLogitScale = null)
+    {
+        using var scope = NewDisposeScope();
+        localStudent.EnsurePaired(nameof(localStudent));
+        gatheredStudent.EnsurePaired(nameof(gatheredStudent));
+        var ownRows = new RowRange(rowOffset, localStudent.Count);
+        ownRows.EnsureWithin(gatheredStudent.Count);
+        EnsureOwnRowsMatch(localStudent, gatheredStudent, ownRows);
+
+        // Leaves: every use of this trainer's features in the loss (as rows and as columns) goes
+        // through them, so their gradient is the whole dL/dF.
+        var leaves = new ClipFeatures(
+            gatheredStudent.Image.detach().clone().requires_grad_(),
+            gatheredStudent.Text.detach().clone().requires_grad_());
+        var learnableScale = Objective.Settings.LearnableStudentScale;
+        var scaleLeaf = learnableScale ? RequireScale(studentLogitScale).detach().clone().requires_grad_() : null;
+
+        var value = Objective.Compute(leaves, gatheredTeacher, scaleLeaf, teacherLogitScale);
+        var result = new ShardedStepResult(value.Loss.ToDouble(), value.Distill, value.Clip);
+        if (!result.IsFinite)
+            return result;
+
+        var inputs = new List<Tensor> { leaves.Image, leaves.Text };
+        if (scaleLeaf is not null)
+            inputs.Add(scaleLeaf);
+        var leafGradients = autograd.grad(new[] { value.Loss }, inputs);
+
+        var outputs = new List<Tensor> { localStudent.Image, localStudent.Text };
+        var outputGradients = new List<Tensor> { ownRows.Slice(leafGradients[0]), ownRows.Slice(leafGradients[1]) };
+        if (scaleLeaf is not null)
+        {
+            // backward on a leaf parameter accumulates the given gradient into its .grad.
+            outputs.Add(studentLogitScale!);
+            outputGradients.Add(rowOffset == 0 ? leafGradients[2] : zeros_like(leafGradients[2]));
+        }
+        autograd.backward(outputs, outputGradients);
+        return result;
+    }
+
+    private static Tensor RequireScale(Tensor? studentLogitScale) =>
+        studentLogitScale ?? throw new ArgumentNullException(
+            nameof(studentLogitScale), "LearnableStudentScale needs the student's logit_scale parameter.");
+
+    private static void EnsureOwnRowsMatch(ClipFeatures local, ClipFeatures gathered, RowRange ownRows)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var imageMatches = ownRows.Slice(gathered.Image).allclose(local.Image.to(gathered.Image.dtype), rtol: 0, atol: OwnRowsTolerance);
+        var textMatches = ownRows.Slice(gathered.Text).allclose(local.Text.to(gathered.Text.dtype), rtol: 0, atol: OwnRowsTolerance);
+        if (!imageMatches || !textMatches)
+            throw new ArgumentException(
+                $"gathered rows [{ownRows.Offset}, {ownRows.Offset + ownRows.Count}) are not this trainer's features: wrong rowOffset or gather order?");
+    }
+}

@@ -1,0 +1,65 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TinyClip.Model;
+
+/// <summary>
+/// OpenCLIP's ViT image tower (<c>visual.*</c>): patchify with a bias-free conv, prepend the class token,
+/// add positions, ln_pre, blocks, ln_post on the class token, then <c>x @ proj</c>.
+/// </summary>
+public sealed class VisionTransformer : nn.Module
+{
+    readonly Conv2d conv1;
+    readonly Parameter class_embedding;
+    readonly Parameter positional_embedding;
+    readonly LayerNorm ln_pre;
+    readonly Transformer transformer;
+    readonly LayerNorm ln_post;
+    readonly Parameter proj;
+
+    public VisionConfig Config { get; }
+
+    public VisionTransformer(VisionConfig config, int embedDim, bool quickGelu) : base(nameof(VisionTransformer))
+    {
+        Config = config;
+        int width = config.Width;
+        conv1 = nn.Conv2d(3, width, config.PatchSize, stride: config.PatchSize, bias: false);
+        class_embedding = new Parameter(empty(width));
+        positional_embedding = new Parameter(empty(config.Tokens, width));
+        ln_pre = nn.LayerNorm(width);
+        transformer = new Transformer(config.Tower, causal: false, quickGelu);
+        ln_post = nn.LayerNorm(width);
+        proj = new Parameter(empty(width, embedDim));
+        RegisterComponents();
+    }
+
+    public Transformer Transformer => transformer;
+
+    /// <summary>OpenCLIP's VisionTransformer init: embeddings and proj ~ N(0, width^-0.5), PyTorch defaults elsewhere.</summary>
+    internal void Init(Generator g)
+    {
+        double scale = Math.Pow(Config.Width, -0.5);
+        ParameterInit.FanInUniform(conv1.weight, 3L * Config.PatchSize * Config.PatchSize, g);
+        ParameterInit.Normal(class_embedding, scale, g);
+        ParameterInit.Normal(positional_embedding, scale, g);
+        ParameterInit.Normal(proj, scale, g);
+        transformer.InitDefault(g);
+    }
+
+    /// <param name="images">(N, 3, H, W) float, H = W = image size</param>
+    /// <returns>(N, E) unnormalised image embeddings</returns>
+    public Tensor Forward(Tensor images, TowerMasks? masks)
+    {
+        using var scope = NewDisposeScope();
+        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != Config.ImageSize || images.shape[3] != Config.ImageSize)
+            throw new ArgumentException($"expected images of shape [N, 3, {Config.ImageSize}, {Config.ImageSize}], got [{string.Join(", ", images.shape)}]");
+        long n = images.shape[0];
+        var patches = conv1.forward(images).flatten(2).transpose(1, 2);           // (N, G*G, C)
+        var cls = class_embedding.view(1, 1, -1).expand(n, 1, -1);
+        var x = cat([cls, patches], 1) + positional_embedding;                    // (N, 1+G*G, C)
+        x = transformer.Forward(ln_pre.forward(x), masks);
+        var pooled = ln_post.forward(x.select(1, 0));
+        return pooled.matmul(proj).MoveToOuterDisposeScope();
+    }
+}

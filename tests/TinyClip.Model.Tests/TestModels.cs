@@ -1,0 +1,39 @@
+using TinyClip.Model;
+using static TorchSharp.torch;
+
+namespace TinyClip.Model.Tests;
+
+/// <summary>Small configs and deterministic inputs shared by the tests.</summary>
+static class TestModels
+{
+    public static ClipConfig Tiny => ClipPresets.Get("tiny-test");
+
+    /// <summary>An image tower as automatic pruning leaves it: heads [2, 0, 1], MLP widths [64, 16, 32], head width 16.</summary>
+    public static ClipConfig Heterogeneous => Tiny with
+    {
+        Vision = Tiny.Vision with { Tower = new TowerShape(32, 16, [new(2, 64), new(0, 16), new(1, 32)]) },
+        Text = Tiny.Text with { Tower = new TowerShape(32, 16, [new(1, 48), new(2, 0)]) },
+    };
+
+    public static Tensor Images(ClipConfig config, int n, ulong seed)
+    {
+        using var g = new Generator(seed);
+        return randn([n, 3, config.Vision.ImageSize, config.Vision.ImageSize], generator: g);
+    }
+
+    /// <summary>Rows of random ids below the vocabulary's top id, with the top id (end of text) at <paramref name="eot"/>[i].</summary>
+    public static Tensor Tokens(ClipConfig config, int[] eot, ulong seed)
+    {
+        using var g = new Generator(seed);
+        var t = config.Text;
+        var tokens = randint(1, t.VocabSize - 1, [eot.Length, t.ContextLength], generator: g);
+        for (int i = 0; i < eot.Length; i++) tokens[i, eot[i]] = tensor((long)t.VocabSize - 1);
+        return tokens;
+    }
+
+    public static string TempFile(string extension) =>
+        Path.Combine(Path.GetTempPath(), $"tinyclip-model-test-{Guid.NewGuid():N}{extension}");
+
+    public static bool BitwiseEqual(Tensor a, Tensor b) =>
+        a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.contiguous().bytes.SequenceEqual(b.contiguous().bytes);
+}
