@@ -12,8 +12,8 @@ public sealed record StageStarted(string Stage, string Kind, string Student, str
 /// <summary>Membership of the trainer group from this point on (a new generation starts at a checkpoint boundary).</summary>
 public sealed record WorkersChanged(int Generation, IReadOnlyList<string> Members, DateTimeOffset At) : IStageEvent;
 
-/// <summary>A checkpoint whose files are durable (written, fsynced, renamed). Epoch and batch are the data cursor of the next step.</summary>
-public sealed record CheckpointCommitted(string Stage, long Step, long SamplesSeen, long Epoch, long GlobalBatch, string File, string Sha256, DateTimeOffset At) : IStageEvent;
+/// <summary>A checkpoint whose files are durable (written, fsynced, renamed). Epoch, GlobalBatch and Position are the data cursor of the next step.</summary>
+public sealed record CheckpointCommitted(string Stage, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position, string File, string Sha256, DateTimeOffset At) : IStageEvent;
 
 /// <summary>Zero-shot and retrieval figures of a stage's student at a step.</summary>
 public sealed record EvalRecorded(string Stage, long Step, IReadOnlyDictionary<string, double> Metrics, DateTimeOffset At) : IStageEvent;

@@ -100,7 +100,7 @@ public sealed class StageSupervisor : ReceivePersistentActor
     private void OnCheckpointWritten(CheckpointWritten written)
     {
         if (!IsCurrent(written.Stage, written.Generation)) return;
-        Record(new CheckpointCommitted(written.Stage, written.Step, written.SamplesSeen, written.Epoch, written.GlobalBatch,
+        Record(new CheckpointCommitted(written.Stage, written.Step, written.SamplesSeen, written.Epoch, written.GlobalBatch, written.Position,
             written.File, written.Sha256, DateTimeOffset.UtcNow));
         if (_planner.IsEvaluationStep(written.Stage, written.Step)) RequestEvaluation(written.Stage, written.Step, written.File);
     }

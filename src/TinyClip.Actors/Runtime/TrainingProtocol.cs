@@ -4,9 +4,9 @@ using TinyClip.Actors.Persistence;
 namespace TinyClip.Actors.Runtime;
 
 /// <summary>A committed checkpoint a stage may resume from.</summary>
-public sealed record CheckpointRef(string File, string Sha256, long Step, long Epoch, long GlobalBatch)
+public sealed record CheckpointRef(string File, string Sha256, long Step, long Epoch, long GlobalBatch, long Position)
 {
-    public static CheckpointRef From(CheckpointCommitted c) => new(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch);
+    public static CheckpointRef From(CheckpointCommitted c) => new(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch, c.Position);
 }
 
 /// <summary>
@@ -28,7 +28,7 @@ public sealed record StageAssignment(
 public sealed record RunStage(StageAssignment Assignment) : ITinyClipMessage;
 
 /// <summary>Worker group -> supervisor: checkpoint files are durable; the supervisor persists <see cref="CheckpointCommitted"/>.</summary>
-public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, string File, string Sha256) : ITinyClipMessage;
+public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position, string File, string Sha256) : ITinyClipMessage;
 
 /// <summary>Worker group -> supervisor: the stage's last step is done and its final student is written.</summary>
 public sealed record StageFinished(string Stage, int Generation, string File, string Sha256, IReadOnlyDictionary<string, double> Metrics) : ITinyClipMessage;

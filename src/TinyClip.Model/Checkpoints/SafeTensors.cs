@@ -57,7 +57,11 @@ public static class SafeTensors
     }
 
     /// <summary>Writes contiguous CPU copies of <paramref name="tensors"/>; the file appears atomically (temp file + rename).</summary>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>Writes the file atomically and durably (see <see cref="AtomicFile"/>); returns its SHA-256.</summary>
+    public static string Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => WriteTo(stream, tensors, metadata));
+
+    public static void WriteTo(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         using var scope = NewDisposeScope();
         var header = new Dictionary<string, object>();
@@ -77,18 +81,13 @@ public static class SafeTensors
         // Pad the header with spaces so the data section starts 8-byte aligned, as the reference writer does.
         int padded = (json.Length + 7) / 8 * 8;
 
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
-        {
-            Span<byte> length = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-            stream.Write(length);
-            stream.Write(json);
-            for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
-            foreach (var (_, tensor) in ordered)
-                tensor.detach().cpu().contiguous().WriteBytesToStream(stream, CopyBufferBytes);
-        }
-        File.Move(temp, path, overwrite: true);
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+        stream.Write(length);
+        stream.Write(json);
+        for (int i = json.Length; i < padded; i++) stream.WriteByte((byte)' ');
+        foreach (var (_, tensor) in ordered)
+            tensor.detach().cpu().contiguous().WriteBytesToStream(stream, CopyBufferBytes);
     }
 
     static (List<Entry> Entries, IReadOnlyDictionary<string, string> Metadata, long DataStart) ReadHeader(string path, FileStream stream)

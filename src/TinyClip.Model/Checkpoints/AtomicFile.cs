@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace TinyClip.Actors.Checkpoints;
+namespace TinyClip.Model;
 
 /// <summary>
 /// Writes a file so that a crash at any moment leaves either the old state or the complete new file: the bytes go
