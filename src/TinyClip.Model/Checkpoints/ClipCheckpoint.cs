@@ -7,13 +7,15 @@ public static class ClipCheckpoint
     /// OpenCLIP-named fp32 safetensors. The metadata records the head widths and activation, the facts that
     /// shapes cannot carry, so that <see cref="LoadModel"/> rebuilds exactly this architecture.
     /// </summary>
-    public static void Save(ClipModel model, string path)
+    /// <returns>The SHA-256 of the written file.</returns>
+    public static string Save(ClipModel model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
     {
         var state = model.StateDictForSave();
         try
         {
             var metadata = new Dictionary<string, string>(ArchitectureHints.From(model.Config).ToMetadata()) { ["format"] = "pt" };
-            SafeTensors.Write(path, state, metadata);
+            foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>()) metadata[key] = value;
+            return SafeTensors.Write(path, state, metadata);
         }
         finally
         {

@@ -1,0 +1,107 @@
+using System.Globalization;
+using TinyClip.Actors.Runtime;
+using TinyClip.Data.Ordering;
+using TinyClip.Model;
+using TinyClip.Model.Optim;
+using static TorchSharp.torch;
+
+namespace TinyClip.Actors.Training;
+
+/// <summary>A checkpoint that verified and was loaded: the step it resumes at and the data cursor of that step.</summary>
+public sealed record ResumedCheckpoint(CheckpointRef Source, Cursor Cursor, IReadOnlyList<string> Rejected);
+
+/// <summary>
+/// The files of a stage's checkpoints under checkpoints/&lt;stage&gt;/: step-N.optim.safetensors (optimiser state),
+/// then step-N.safetensors (the student with OpenCLIP names; its metadata holds the optimiser file's SHA-256 and
+/// the cursor). Both are written atomically; the supervisor records the student file's SHA-256, so a truncated or
+/// altered file of either kind is detected on load and the previous checkpoint is used instead.
+/// Randomness needs no saved generator state: every random draw is seeded from (seed, stage, step, sample).
+/// </summary>
+public sealed class StageCheckpoints(string runDirectory, string stage, int keepLast)
+{
+    private const string OptimizerShaKey = "tinyclip.optimizer_sha256";
+    private const string CursorKey = "tinyclip.cursor";
+    private const string StepKey = "tinyclip.step";
+
+    public string Directory { get; } = Path.Combine(runDirectory, "checkpoints", stage);
+
+    public string StudentPath(long step) => Path.Combine(Directory, $"step-{step}.safetensors");
+    private string OptimizerPath(long step) => Path.Combine(Directory, $"step-{step}.optim.safetensors");
+
+    /// <summary>The stage's final student, the file later stages inherit from and `export` copies.</summary>
+    public static string FinalStudentPath(string runDirectory, string stage) => Path.Combine(runDirectory, "students", stage + ".safetensors");
+
+    /// <summary>Writes both files durably; returns the student file's SHA-256 for the commit event.</summary>
+    public string Write(long step, ClipModel student, AdamW optimizer, Cursor next)
+    {
+        var optimizerState = optimizer.StateDict();
+        string optimizerSha;
+        try { optimizerSha = SafeTensors.Write(OptimizerPath(step), optimizerState); }
+        finally { foreach (var t in optimizerState.Values) t.Dispose(); }
+        return ClipCheckpoint.Save(student, StudentPath(step), new Dictionary<string, string>
+        {
+            [OptimizerShaKey] = optimizerSha,
+            [CursorKey] = next.ToJson(),
+            [StepKey] = step.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    /// <summary>
+    /// Loads the newest candidate whose files verify into <paramref name="student"/> and <paramref name="optimizer"/>;
+    /// null when none does (the caller then starts the stage over).
+    /// </summary>
+    public ResumedCheckpoint? LoadNewestValid(IReadOnlyList<CheckpointRef> newestFirst, ClipModel student, AdamW optimizer)
+    {
+        var rejected = new List<string>();
+        foreach (var candidate in newestFirst)
+        {
+            var problem = Verify(candidate);
+            if (problem is not null)
+            {
+                rejected.Add($"{candidate.File}: {problem}");
+                continue;
+            }
+            using var weights = SafeTensors.Read(candidate.File);
+            using var optimizerState = SafeTensors.Read(OptimizerPathOf(candidate.File));
+            student.LoadStateDict(weights.Tensors, strict: true);
+            optimizer.LoadStateDict(optimizerState.Tensors);
+            return new ResumedCheckpoint(candidate, Cursor.FromJson(weights.Metadata[CursorKey]), rejected);
+        }
+        return null;
+    }
+
+    /// <summary>Why the checkpoint cannot be used, or null when both files are intact.</summary>
+    public static string? Verify(CheckpointRef checkpoint)
+    {
+        if (!File.Exists(checkpoint.File)) return "file is missing";
+        var sha = AtomicFile.Sha256(checkpoint.File);
+        if (sha != checkpoint.Sha256) return $"SHA-256 {sha} does not match the committed {checkpoint.Sha256}";
+        try
+        {
+            var (_, metadata) = SafeTensors.ReadHeaderOnly(checkpoint.File);
+            if (!metadata.TryGetValue(OptimizerShaKey, out var optimizerSha) || !metadata.ContainsKey(CursorKey))
+                return "metadata lacks the optimiser hash or the cursor";
+            var optimizerFile = OptimizerPathOf(checkpoint.File);
+            if (!File.Exists(optimizerFile)) return "optimiser file is missing";
+            if (AtomicFile.Sha256(optimizerFile) != optimizerSha) return "optimiser file does not match its recorded SHA-256";
+            return null;
+        }
+        catch (CheckpointFormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>Deletes all but the newest <c>keepLast</c> checkpoints of the stage (only committed ones are passed in).</summary>
+    public void Prune(IEnumerable<long> committedSteps)
+    {
+        foreach (var step in committedSteps.OrderByDescending(s => s).Skip(keepLast))
+        {
+            File.Delete(StudentPath(step));
+            File.Delete(OptimizerPath(step));
+        }
+    }
+
+    private static string OptimizerPathOf(string studentFile) =>
+        Path.Combine(Path.GetDirectoryName(studentFile)!, Path.GetFileNameWithoutExtension(studentFile) + ".optim.safetensors");
+}
