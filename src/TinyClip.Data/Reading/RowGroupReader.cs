@@ -28,7 +28,7 @@ public static class RowGroupReader
             var reason = $"row group {group.RowGroupIndex} unreadable: {e.Message}";
             quarantine.Record(new QuarantineEntry(file.Path, null, group.RowGroupIndex, reason, QuarantineKind.RowGroup));
             return Enumerable.Range(0, checked((int)group.RowCount))
-                .Select(row => new RawSample(group.FirstSampleId + row, file.Path, row, PositionalKey(file.Path, group, row), null, null, null, reason, QuarantineKind.RowGroup))
+                .Select(row => new RawSample(group.FirstSampleId + row, file.Path, file.RowGroupRows.Take(group.RowGroupIndex).Sum() + row, PositionalKey(file.Path, group, row), null, null, null, reason, QuarantineKind.RowGroup))
                 .ToArray();
         }
     }
@@ -48,6 +48,8 @@ public static class RowGroupReader
         var statuses = columns.StatusColumn is null ? null : await ReadTextAsync(reader, rowGroup, columns.StatusColumn, rowCount, cancellationToken);
         var labels = columns.LabelColumn is null ? null : await ReadIntegersAsync(reader, rowGroup, columns.LabelColumn, rowCount, cancellationToken);
 
+        // Rows are reported by their index in the file, which is what users can look up.
+        var firstRow = file.RowGroupRows.Take(group.RowGroupIndex).Sum();
         var samples = new RawSample[rowCount];
         for (var row = 0; row < rowCount; row++)
         {
@@ -57,8 +59,8 @@ public static class RowGroupReader
                 : string.IsNullOrWhiteSpace(captions[row]) ? ("caption is null or empty", QuarantineKind.Sample)
                 : ((string?)null, QuarantineKind.Sample);
             var label = labels?[row] is { } value ? (int?)checked((int)value) : null;
-            samples[row] = new RawSample(group.FirstSampleId + row, file.Path, row, key, images[row], captions[row], label, reason, kind);
-            if (reason is not null) quarantine.Record(new QuarantineEntry(file.Path, key, row, reason, kind));
+            samples[row] = new RawSample(group.FirstSampleId + row, file.Path, firstRow + row, key, images[row], captions[row], label, reason, kind);
+            if (reason is not null) quarantine.Record(new QuarantineEntry(file.Path, key, firstRow + row, reason, kind));
         }
         return samples;
     }
