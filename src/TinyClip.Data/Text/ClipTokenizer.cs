@@ -64,7 +64,7 @@ public sealed class ClipTokenizer : ICaptionTokenizer
 
     /// <summary>A tokenizer whose vocabulary is built from <paramref name="merges"/> in OpenCLIP's order.</summary>
     public static ClipTokenizer FromMerges(IReadOnlyList<(string Left, string Right)> merges) =>
-        new(ClipVocabulary.FromMerges(merges, "merge list"));
+        new(ClipVocabulary.FromMerges(merges));
 
     /// <summary>A tokenizer with Hugging Face's ids (vocab.json) and merge ranks (merges.txt).</summary>
     public static ClipTokenizer FromHuggingFaceFiles(string vocabularyPath, string mergesPath)

@@ -60,9 +60,9 @@ public sealed class ClipVocabulary
     /// <summary>
     /// OpenCLIP's vocabulary for a merge list: the 256 byte symbols, the same 256 word-final, one token per merge,
     /// then the start and end tokens. When two merges produce the same string, the later id wins, as in OpenCLIP's
-    /// dict(zip(vocab, range(len(vocab)))).
+    /// dict(zip(vocab, range(len(vocab)))). <paramref name="source"/> names the merges in error messages.
     /// </summary>
-    public static ClipVocabulary FromMerges(IReadOnlyList<(string Left, string Right)> merges, string source)
+    public static ClipVocabulary FromMerges(IReadOnlyList<(string Left, string Right)> merges, string source = "merge list")
     {
         var byteSymbols = ByteUnicodeTable.BytesInVocabularyOrder.Select(b => ByteUnicodeTable.CharOf(b).ToString()).ToList();
         var tokens = byteSymbols
@@ -81,7 +81,7 @@ public sealed class ClipVocabulary
 
     /// <summary>
     /// A vocabulary whose ids are given (Hugging Face vocab.json). The ids must be exactly 0..n-1; the special tokens
-    /// may use OpenCLIP's or Hugging Face's names.
+    /// may use OpenCLIP's or Hugging Face's names. <paramref name="source"/> names the files in error messages.
     /// </summary>
     public static ClipVocabulary FromTokenIds(
         IReadOnlyDictionary<string, int> idOfToken,

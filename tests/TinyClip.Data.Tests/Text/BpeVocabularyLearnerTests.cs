@@ -34,6 +34,10 @@ public sealed class BpeVocabularyLearnerTests : IDisposable
     }
 
     [Fact]
+    public void Special_token_names_in_captions_are_not_learned() =>
+        Assert.Equal([("a", "b</w>")], BpeVocabularyLearner.Learn(["<start_of_text> ab <end_of_text>"], 4096));
+
+    [Fact]
     public void Learning_stops_early_when_every_word_is_one_symbol()
     {
         var merges = BpeVocabularyLearner.Learn(["abc abc"], 4096);
