@@ -1,0 +1,63 @@
+using Akka;
+using Akka.Actor;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using TinyClip.Data;
+using TinyClip.Data.Ordering;
+using TinyClip.Data.Pipeline;
+
+namespace TinyClip.Actors.Feeding;
+
+/// <summary>
+/// The Akka.Streams graph that feeds trainers:
+/// <code>
+/// windows from cursor --SelectAsync(read-ahead)--> rows of a window --SelectMany--> candidates in order
+///   --SelectAsync(decode-parallelism, on the decode dispatcher)--> processed samples (order kept)
+///   --StatefulSelectMany(BatchAssembler)--> TrainingBatch --> channel (capacity batches-in-flight)
+/// </code>
+/// Every stage is demand-driven with input buffers of one element, so what is alive is bounded by
+/// configuration: (read-ahead + 1) windows of K row groups of encoded bytes, decode-parallelism decoded
+/// samples (plus one per stage boundary), one batch being assembled and batches-in-flight in the channel.
+/// Ordered SelectAsync makes the output identical to <see cref="SampleSource"/>'s whatever the timing.
+/// </summary>
+public static class BatchFeed
+{
+    public static Source<TrainingBatch, NotUsed> Create(BatchPipeline pipeline, Cursor from, ActorSystem system)
+    {
+        var stream = pipeline.Settings.Stream;
+        if (!system.Dispatchers.HasDispatcher(stream.DecodeDispatcher))
+            throw new DataConfigurationException($"dispatcher '{stream.DecodeDispatcher}' (tinyclip.data.stream.decode-dispatcher) is not configured");
+        var decodeDispatcher = system.Dispatchers.Lookup(stream.DecodeDispatcher);
+
+        return Source.FromEnumerator(() => pipeline.WindowsFrom(from).GetEnumerator())
+            .SelectAsync(stream.ReadAheadWindows, start => pipeline.LoadAsync(start))
+            .SelectMany(window => window.Candidates())
+            .SelectAsync(stream.DecodeParallelism, candidate => DispatcherWork.Run(decodeDispatcher, () => pipeline.Processor.Process(candidate)))
+            .StatefulSelectMany<ProcessedSample, TrainingBatch, NotUsed>(() =>
+            {
+                // One assembler per materialisation: its state is the batch being filled.
+                var assembler = pipeline.NewAssembler(from);
+                return assembler.Add;
+            })
+            .WithAttributes(Attributes.CreateInputBuffer(1, 1));
+    }
+
+    /// <summary>
+    /// Runs the graph into a bounded channel the trainer runtime reads from. The channel completes when
+    /// the stream fails (the error surfaces on the reader) or is stopped with the returned handle.
+    /// </summary>
+    public static FeedHandle RunToChannel(BatchPipeline pipeline, Cursor from, ActorSystem system)
+    {
+        var channel = System.Threading.Channels.Channel.CreateBounded<TrainingBatch>(
+            new System.Threading.Channels.BoundedChannelOptions(pipeline.Settings.Stream.BatchesInFlight)
+            {
+                SingleWriter = true,
+                FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
+            });
+        var killSwitch = Create(pipeline, from, system)
+            .ViaMaterialized(KillSwitches.Single<TrainingBatch>(), Keep.Right)
+            .To(ChannelSink.FromWriter(channel.Writer, isOwner: true))
+            .Run(system.Materializer());
+        return new FeedHandle(channel.Reader, killSwitch);
+    }
+}

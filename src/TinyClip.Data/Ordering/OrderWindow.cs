@@ -1,0 +1,23 @@
+using TinyClip.Data.Manifest;
+
+namespace TinyClip.Data.Ordering;
+
+/// <summary>
+/// K consecutive row groups of an epoch's shuffled row-group order. Their samples, concatenated in
+/// row-group order, are visited in <see cref="Permutation"/> order; the window occupies epoch positions
+/// [<see cref="StartPosition"/>, StartPosition + SampleCount).
+/// </summary>
+public sealed record OrderWindow(int Epoch, int Index, long StartPosition, IReadOnlyList<ManifestRowGroup> RowGroups, ulong ShuffleSeed)
+{
+    public int SampleCount { get; } = checked((int)RowGroups.Sum(g => g.RowCount));
+
+    public long EndPosition => StartPosition + SampleCount;
+
+    /// <summary>Window-local sample indices in visiting order (computed on demand: O(window) memory).</summary>
+    public int[] Permutation()
+    {
+        var order = Enumerable.Range(0, SampleCount).ToArray();
+        new DeterministicRandom(ShuffleSeed).Shuffle(order);
+        return order;
+    }
+}

@@ -1,0 +1,17 @@
+namespace TinyClip.Data.Reading;
+
+/// <summary>
+/// One row as stored: encoded image bytes and caption. <paramref name="SkipReason"/> is set when the row
+/// is unusable before decoding (not downloaded, null image, empty caption, unreadable row group).
+/// <paramref name="Row"/> is the row's index in its file.
+/// </summary>
+public sealed record RawSample(
+    long SampleId,
+    string File,
+    long Row,
+    string Key,
+    byte[]? Image,
+    string? Caption,
+    int? Label,
+    string? SkipReason,
+    string SkipKind);

@@ -1,0 +1,128 @@
+using System.Text;
+using Parquet;
+using Parquet.Data;
+using Parquet.Schema;
+using TinyClip.Data.Layouts;
+using TinyClip.Data.Manifest;
+using TinyClip.Data.Quarantine;
+
+namespace TinyClip.Data.Reading;
+
+/// <summary>
+/// Reads the rows of one row group. Columns are read raw and a value counts as present only when its
+/// definition level equals the field's maximum: the nullable convenience readers treat level 0 as the
+/// only null, which is wrong for nested optional fields such as Hugging Face's <c>image.bytes</c>.
+/// A row group that cannot be read yields rows that all carry the reason, so the order still sees them.
+/// </summary>
+public static class RowGroupReader
+{
+    public static async Task<RawSample[]> ReadAsync(DatasetManifest manifest, ManifestRowGroup group, QuarantineLog quarantine, CancellationToken cancellationToken = default)
+    {
+        var file = manifest.Files[group.FileIndex];
+        try
+        {
+            return await ReadRowsAsync(file, group, quarantine, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var reason = $"row group {group.RowGroupIndex} unreadable: {e.Message}";
+            quarantine.Record(new QuarantineEntry(file.Path, null, group.RowGroupIndex, reason, QuarantineKind.RowGroup));
+            return Enumerable.Range(0, checked((int)group.RowCount))
+                .Select(row => new RawSample(group.FirstSampleId + row, file.Path, file.RowGroupRows.Take(group.RowGroupIndex).Sum() + row, PositionalKey(file.Path, group, row), null, null, null, reason, QuarantineKind.RowGroup))
+                .ToArray();
+        }
+    }
+
+    private static async Task<RawSample[]> ReadRowsAsync(ManifestFile file, ManifestRowGroup group, QuarantineLog quarantine, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        using var rowGroup = reader.OpenRowGroupReader(group.RowGroupIndex);
+        var columns = file.Columns;
+        var rowCount = checked((int)rowGroup.RowCount);
+        if (rowCount != group.RowCount) throw new InvalidDataException($"row group has {rowCount} rows, manifest says {group.RowCount}");
+
+        var images = await ReadBinaryAsync(reader, rowGroup, new FieldPath(columns.ImagePath), rowCount, cancellationToken);
+        var captions = await ReadTextAsync(reader, rowGroup, columns.CaptionColumn, rowCount, cancellationToken);
+        var keys = columns.KeyColumn is null ? null : await ReadKeysAsync(reader, rowGroup, columns.KeyColumn, rowCount, cancellationToken);
+        var statuses = columns.StatusColumn is null ? null : await ReadTextAsync(reader, rowGroup, columns.StatusColumn, rowCount, cancellationToken);
+        var labels = columns.LabelColumn is null ? null : await ReadIntegersAsync(reader, rowGroup, columns.LabelColumn, rowCount, cancellationToken);
+
+        // Rows are reported by their index in the file, which is what users can look up.
+        var firstRow = file.RowGroupRows.Take(group.RowGroupIndex).Sum();
+        var samples = new RawSample[rowCount];
+        for (var row = 0; row < rowCount; row++)
+        {
+            var key = keys?[row] ?? PositionalKey(file.Path, group, row);
+            var (reason, kind) = statuses is not null && statuses[row] != "success" ? ($"status is '{statuses[row]}'", QuarantineKind.NotDownloaded)
+                : images[row] is null ? ("image is null", QuarantineKind.Sample)
+                : string.IsNullOrWhiteSpace(captions[row]) ? ("caption is null or empty", QuarantineKind.Sample)
+                : ((string?)null, QuarantineKind.Sample);
+            var label = labels?[row] is { } value ? (int?)checked((int)value) : null;
+            samples[row] = new RawSample(group.FirstSampleId + row, file.Path, firstRow + row, key, images[row], captions[row], label, reason, kind);
+            if (reason is not null) quarantine.Record(new QuarantineEntry(file.Path, key, firstRow + row, reason, kind));
+        }
+        return samples;
+    }
+
+    private static string PositionalKey(string path, ManifestRowGroup group, int row) =>
+        $"{Path.GetFileNameWithoutExtension(path)}/{group.RowGroupIndex}/{row}";
+
+    private static async Task<byte[]?[]> ReadBinaryAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, FieldPath path, int rowCount, CancellationToken cancellationToken)
+    {
+        var field = reader.Schema.FindDataField(path);
+        using var raw = (RawColumnData<ReadOnlyMemory<byte>>)await rowGroup.ReadRawColumnDataBaseAsync(field, cancellationToken);
+        return Spread(raw, field, rowCount, value => value.ToArray());
+    }
+
+    private static async Task<string?[]> ReadTextAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, string column, int rowCount, CancellationToken cancellationToken)
+    {
+        var field = reader.Schema.FindDataField(column);
+        using var raw = await rowGroup.ReadRawColumnDataBaseAsync(field, cancellationToken);
+        // Some writers store text as plain binary without the UTF-8 annotation.
+        return raw switch
+        {
+            RawColumnData<ReadOnlyMemory<char>> text => Spread(text, field, rowCount, value => new string(value.Span)),
+            RawColumnData<ReadOnlyMemory<byte>> bytes => Spread(bytes, field, rowCount, value => Encoding.UTF8.GetString(value.Span)),
+            _ => throw new InvalidDataException($"column '{column}' is not text"),
+        };
+    }
+
+    private static async Task<string?[]> ReadKeysAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, string column, int rowCount, CancellationToken cancellationToken)
+    {
+        var field = reader.Schema.FindDataField(column);
+        if (field.ClrType == typeof(ReadOnlyMemory<char>)) return await ReadTextAsync(reader, rowGroup, column, rowCount, cancellationToken);
+        var numbers = await ReadIntegersAsync(reader, rowGroup, column, rowCount, cancellationToken);
+        return numbers.Select(n => n?.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    private static async Task<long?[]> ReadIntegersAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, string column, int rowCount, CancellationToken cancellationToken)
+    {
+        var field = reader.Schema.FindDataField(column);
+        using var raw = await rowGroup.ReadRawColumnDataBaseAsync(field, cancellationToken);
+        return raw switch
+        {
+            RawColumnData<int> ints => Spread(ints, field, rowCount, value => (long?)value),
+            RawColumnData<long> longs => Spread(longs, field, rowCount, value => (long?)value),
+            _ => throw new InvalidDataException($"column '{column}' is not an integer"),
+        };
+    }
+
+    /// <summary>Raw values are dense (nulls take no slot): walk the definition levels to put them back on their rows.</summary>
+    private static TOut?[] Spread<TIn, TOut>(RawColumnData<TIn> raw, DataField field, int rowCount, Func<TIn, TOut> convert) where TIn : struct
+    {
+        var result = new TOut?[rowCount];
+        var values = raw.Values;
+        if (field.MaxDefinitionLevel == 0)
+        {
+            for (var row = 0; row < rowCount; row++) result[row] = convert(values[row]);
+            return result;
+        }
+        var levels = raw.DefinitionLevels;
+        if (levels.Length != rowCount) throw new InvalidDataException($"column '{field.Path}' has {levels.Length} levels for {rowCount} rows");
+        var next = 0;
+        for (var row = 0; row < rowCount; row++)
+            if (levels[row] == field.MaxDefinitionLevel) result[row] = convert(values[next++]);
+        return result;
+    }
+}

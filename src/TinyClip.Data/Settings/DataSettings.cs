@@ -1,0 +1,31 @@
+namespace TinyClip.Data.Settings;
+
+/// <summary>Every data-pipeline tunable, read by the runtime from <c>tinyclip.data</c> in HOCON.</summary>
+public sealed record DataSettings(
+    ColumnNames Columns,
+    DecodeSettings Decode,
+    OrderSettings Order,
+    StreamSettings Stream)
+{
+    public static DataSettings Default { get; } = new(new ColumnNames(), new DecodeSettings(), new OrderSettings(), new StreamSettings());
+
+    /// <summary>Fails before training starts on values that cannot work.</summary>
+    public void Validate()
+    {
+        Require(Decode.ImageSize > 0, "decode.image-size must be positive");
+        Require(Decode.ContextLength > 1, "decode.context-length must be at least 2");
+        Require(Decode.MaxPixels > 0, "decode.max-pixels must be positive");
+        Require(Decode.AllocationLimitMegabytes > 0, "decode.allocation-limit-mb must be positive");
+        Require(Decode.MinScale > 0 && Decode.MinScale <= Decode.MaxScale && Decode.MaxScale <= 1, "decode scale must satisfy 0 < min <= max <= 1");
+        Require(Order.BatchSize > 0, "order.batch-size must be positive");
+        Require(Order.WindowRowGroups > 0, "order.window-row-groups must be positive");
+        Require(Stream.ReadAheadWindows > 0, "stream.read-ahead-windows must be positive");
+        Require(Stream.DecodeParallelism > 0, "stream.decode-parallelism must be positive");
+        Require(Stream.BatchesInFlight > 0, "stream.batches-in-flight must be positive");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition) throw new DataConfigurationException(message);
+    }
+}

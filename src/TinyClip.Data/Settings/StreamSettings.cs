@@ -1,0 +1,14 @@
+namespace TinyClip.Data.Settings;
+
+/// <summary>Bounds of the streaming pipeline; memory is a function of these, never of the dataset size.</summary>
+/// <param name="ReadAheadWindows">Windows (of K row groups) read ahead of the decoder.</param>
+/// <param name="DecodeParallelism">Samples decoded concurrently.</param>
+/// <param name="BatchesInFlight">Assembled batches buffered ahead of the trainers (channel capacity).</param>
+/// <param name="DecodeDispatcher">Akka dispatcher the decode stage runs on (CPU-heavy work kept off the default dispatcher).</param>
+/// <param name="QuarantineFile">Where skipped samples and quarantined files are appended as JSON lines; null keeps them in memory only.</param>
+public sealed record StreamSettings(
+    int ReadAheadWindows = 1,
+    int DecodeParallelism = 4,
+    int BatchesInFlight = 2,
+    string DecodeDispatcher = "tinyclip.data.decode-dispatcher",
+    string? QuarantineFile = null);

@@ -1,0 +1,188 @@
+using System.Text;
+
+namespace TinyClip.Data.Text;
+
+/// <summary>
+/// The distinct words of a corpus as symbol sequences with their frequencies, and the frequency of every adjacent
+/// symbol pair. A merge rewrites only the words containing the merged pair and adjusts the pair counts by the
+/// difference, so each step costs the size of those words rather than of the corpus; a priority queue with stale
+/// entries skipped on removal finds the most frequent pair.
+/// </summary>
+internal sealed class BpeTrainingCorpus
+{
+    // Symbol ids are local to learning: byte b is b, its word-final form 256 + b, merged symbols follow.
+    private readonly List<string> textOfSymbol = [];
+    private readonly List<int[]> symbolsOfWord = [];
+    private readonly List<int> frequencyOfWord = [];
+    private readonly Dictionary<long, long> countOfPair = [];
+    private readonly Dictionary<long, HashSet<int>> wordsWithPair = [];
+    private readonly PriorityQueue<long, PairPriority> mostFrequentFirst;
+
+    public BpeTrainingCorpus(IReadOnlyDictionary<string, int> countOfWord)
+    {
+        mostFrequentFirst = new PriorityQueue<long, PairPriority>(new PairPriorityComparer(textOfSymbol));
+        for (var b = 0; b < 256; b++)
+        {
+            textOfSymbol.Add(ByteUnicodeTable.CharOf((byte)b).ToString());
+        }
+        for (var b = 0; b < 256; b++)
+        {
+            textOfSymbol.Add(ByteUnicodeTable.CharOf((byte)b) + ClipVocabulary.EndOfWordSuffix);
+        }
+
+        foreach (var (word, frequency) in countOfWord)
+        {
+            var bytes = Encoding.UTF8.GetBytes(word);
+            var symbols = bytes.Select((value, i) => i == bytes.Length - 1 ? 256 + value : value).ToArray();
+            var wordIndex = symbolsOfWord.Count;
+            symbolsOfWord.Add(symbols);
+            frequencyOfWord.Add(frequency);
+            foreach (var pair in PairsOf(symbols))
+            {
+                countOfPair[pair] = countOfPair.GetValueOrDefault(pair) + frequency;
+                WordsWith(pair).Add(wordIndex);
+            }
+        }
+        foreach (var (pair, count) in countOfPair)
+        {
+            Enqueue(pair, count);
+        }
+    }
+
+    /// <summary>Merges the most frequent pair everywhere; false when no word has two symbols left.</summary>
+    public bool TryMergeMostFrequentPair(out (string Left, string Right) merge)
+    {
+        if (!TryTakeMostFrequentPair(out var pair))
+        {
+            merge = default;
+            return false;
+        }
+        var (left, right) = Split(pair);
+        var merged = textOfSymbol.Count;
+        textOfSymbol.Add(textOfSymbol[left] + textOfSymbol[right]);
+
+        var countChanges = new Dictionary<long, long>();
+        foreach (var wordIndex in wordsWithPair[pair])
+        {
+            var before = symbolsOfWord[wordIndex];
+            var after = MergeIn(before, left, right, merged);
+            var frequency = frequencyOfWord[wordIndex];
+            foreach (var oldPair in PairsOf(before))
+            {
+                countChanges[oldPair] = countChanges.GetValueOrDefault(oldPair) - frequency;
+            }
+            foreach (var newPair in PairsOf(after))
+            {
+                countChanges[newPair] = countChanges.GetValueOrDefault(newPair) + frequency;
+                if (newPair != pair)
+                {
+                    WordsWith(newPair).Add(wordIndex);
+                }
+            }
+            symbolsOfWord[wordIndex] = after;
+        }
+        wordsWithPair.Remove(pair);
+        ApplyCountChanges(countChanges);
+
+        merge = (textOfSymbol[left], textOfSymbol[right]);
+        return true;
+    }
+
+    private bool TryTakeMostFrequentPair(out long pair)
+    {
+        while (mostFrequentFirst.TryDequeue(out pair, out var priority))
+        {
+            // Every count change enqueues the pair again, so an entry whose count is no longer current is stale.
+            if (countOfPair.TryGetValue(pair, out var count) && count == priority.Count)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void ApplyCountChanges(Dictionary<long, long> countChanges)
+    {
+        foreach (var (pair, change) in countChanges)
+        {
+            if (change == 0)
+            {
+                continue;
+            }
+            var count = countOfPair.GetValueOrDefault(pair) + change;
+            if (count > 0)
+            {
+                countOfPair[pair] = count;
+                Enqueue(pair, count);
+            }
+            else
+            {
+                countOfPair.Remove(pair);
+            }
+        }
+    }
+
+    private void Enqueue(long pair, long count)
+    {
+        var (left, right) = Split(pair);
+        mostFrequentFirst.Enqueue(pair, new PairPriority(count, left, right));
+    }
+
+    private HashSet<int> WordsWith(long pair)
+    {
+        if (!wordsWithPair.TryGetValue(pair, out var words))
+        {
+            words = [];
+            wordsWithPair[pair] = words;
+        }
+        return words;
+    }
+
+    /// <summary>Replaces each non-overlapping occurrence of (left, right), scanning left to right, like the tokenizer.</summary>
+    private static int[] MergeIn(int[] symbols, int left, int right, int merged)
+    {
+        var result = new List<int>(symbols.Length);
+        for (var i = 0; i < symbols.Length; i++)
+        {
+            if (i + 1 < symbols.Length && symbols[i] == left && symbols[i + 1] == right)
+            {
+                result.Add(merged);
+                i++;
+            }
+            else
+            {
+                result.Add(symbols[i]);
+            }
+        }
+        return result.ToArray();
+    }
+
+    private static IEnumerable<long> PairsOf(int[] symbols)
+    {
+        for (var i = 0; i + 1 < symbols.Length; i++)
+        {
+            yield return Pair(symbols[i], symbols[i + 1]);
+        }
+    }
+
+    private static long Pair(int left, int right) => ((long)left << 32) | (uint)right;
+
+    private static (int Left, int Right) Split(long pair) => ((int)(pair >> 32), (int)pair);
+
+    private readonly record struct PairPriority(long Count, int Left, int Right);
+
+    /// <summary>Higher count first; equal counts by the ordinal order of the left, then the right symbol string.</summary>
+    private sealed class PairPriorityComparer(List<string> textOfSymbol) : IComparer<PairPriority>
+    {
+        public int Compare(PairPriority x, PairPriority y)
+        {
+            var byCount = y.Count.CompareTo(x.Count);
+            if (byCount != 0)
+            {
+                return byCount;
+            }
+            var byLeft = string.CompareOrdinal(textOfSymbol[x.Left], textOfSymbol[y.Left]);
+            return byLeft != 0 ? byLeft : string.CompareOrdinal(textOfSymbol[x.Right], textOfSymbol[y.Right]);
+        }
+    }
+}

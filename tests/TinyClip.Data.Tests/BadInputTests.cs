@@ -1,0 +1,168 @@
+using System.Text.Json;
+using TinyClip.Data.Imaging;
+using TinyClip.Data.Manifest;
+using TinyClip.Data.Ordering;
+using TinyClip.Data.Quarantine;
+using TinyClip.Data.Settings;
+using TinyClip.Data.Tests.Support;
+
+namespace TinyClip.Data.Tests;
+
+public class BadInputTests
+{
+    public static TheoryData<string, byte[], string> BadImages() => new()
+    {
+        { "corrupt jpeg", CorruptJpeg(), "" },
+        { "truncated png", TestImages.Png(40, 40)[..60], "" },
+        { "zero-length bytes", [], "image bytes are empty" },
+        { "non-image bytes", "this is plain text, not an image"u8.ToArray(), "not a JPEG, PNG or WebP image" },
+        { "bmp is not an accepted format", TestImages.Bmp(), "not a JPEG, PNG or WebP image" },
+        { "decompression bomb", TestImages.PngHeaderClaiming(100_000, 100_000), "above the limit" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadImages))]
+    public async Task A_bad_image_is_skipped_quarantined_and_replaced(string what, byte[] bytes, string reason)
+    {
+        using var dir = new TempDirectory();
+        var rows = ParquetFiles.GoodRows(9).ToList();
+        rows[4] = rows[4] with { Jpg = bytes };
+        ParquetFiles.Img2Dataset(dir.File("a.parquet"), rows);
+        var quarantine = new QuarantineLog(dir.File("quarantine.jsonl"));
+        var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), quarantine);
+
+        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
+
+        Assert.All(batches, b => Assert.Equal(4, b.Count));
+        Assert.DoesNotContain("k00004", batches.SelectMany(b => b.Keys));
+        var line = Assert.Single(File.ReadAllLines(dir.File("quarantine.jsonl")));
+        var entry = JsonSerializer.Deserialize<QuarantineEntry>(line)!;
+        Assert.Equal(("k00004", 4L, QuarantineKind.Sample), (entry.Key, entry.Row!.Value, entry.Kind));
+        Assert.Contains(reason, entry.Reason);
+        Assert.Equal(1, pipeline.Counters.SamplesFailed);
+        Assert.False(string.IsNullOrEmpty(what));
+    }
+
+    [Fact]
+    public void A_bomb_is_refused_before_pixel_memory_is_asked_for()
+    {
+        var decoder = new ImageDecoder(new DecodeSettings(MaxPixels: 1_000_000));
+        var error = Assert.Throws<ImageRejectedException>(() => decoder.Decode(TestImages.PngHeaderClaiming(100_000, 100_000)));
+        Assert.Contains("100000x100000", error.Message);
+        Assert.Throws<ImageRejectedException>(() => decoder.Decode(TestImages.Png(1001, 1000)));
+        using var fits = decoder.Decode(TestImages.Png(1000, 1000));
+    }
+
+    [Fact]
+    public async Task Null_and_empty_captions_are_skipped()
+    {
+        using var dir = new TempDirectory();
+        var rows = ParquetFiles.GoodRows(6).ToList();
+        rows[0] = rows[0] with { Caption = null! };
+        rows[1] = rows[1] with { Caption = "   " };
+        ParquetFiles.Img2Dataset(dir.File("a.parquet"), rows);
+        var quarantine = new QuarantineLog();
+        var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), quarantine);
+        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        Assert.Equal(["k00002", "k00003", "k00004", "k00005"], batch.Keys.Order());
+        Assert.Equal(2, quarantine.Entries.Count(e => e.Reason == "caption is null or empty"));
+    }
+
+    [Fact]
+    public async Task A_file_without_an_image_column_is_quarantined_and_the_others_are_used()
+    {
+        using var dir = new TempDirectory();
+        ParquetFiles.Img2Dataset(dir.File("good.parquet"), ParquetFiles.GoodRows(4));
+        await ParquetFiles.ColumnsAsync(dir.File("no-image.parquet"), ("caption", new[] { "a", "b" }));
+        var quarantine = new QuarantineLog(dir.File("q.jsonl"));
+        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), quarantine);
+        Assert.Single(manifest.Files);
+        var entry = Assert.Single(quarantine.Entries);
+        Assert.Equal((QuarantineKind.File, true), (entry.Kind, entry.Reason.Contains("no image column")));
+    }
+
+    [Fact]
+    public async Task A_column_of_the_wrong_type_quarantines_the_file()
+    {
+        using var dir = new TempDirectory();
+        ParquetFiles.Img2Dataset(dir.File("good.parquet"), ParquetFiles.GoodRows(4));
+        await ParquetFiles.ColumnsAsync(dir.File("int-caption.parquet"), ("jpg", new[] { TestImages.Jpeg() }), ("caption", new int?[] { 5 }));
+        await ParquetFiles.ColumnsAsync(dir.File("string-image.parquet"), ("jpg", new[] { "not bytes" }), ("caption", new[] { "a" }));
+        var quarantine = new QuarantineLog();
+        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), quarantine);
+        Assert.Single(manifest.Files);
+        Assert.Contains(quarantine.Entries, e => e.File.EndsWith("int-caption.parquet") && e.Reason.Contains("column 'caption' has type Int32, expected string"));
+        Assert.Contains(quarantine.Entries, e => e.File.EndsWith("string-image.parquet") && e.Reason.Contains("column 'jpg' has type string, expected binary"));
+    }
+
+    [Fact]
+    public async Task Truncated_parquet_and_random_bytes_are_quarantined_files()
+    {
+        using var dir = new TempDirectory();
+        ParquetFiles.Img2Dataset(dir.File("good.parquet"), ParquetFiles.GoodRows(4));
+        var whole = File.ReadAllBytes(ParquetFiles.Img2Dataset(dir.File("full.parquet"), ParquetFiles.GoodRows(4)));
+        File.WriteAllBytes(dir.File("full.parquet"), whole[..(whole.Length / 2)]);
+        File.WriteAllBytes(dir.File("random.parquet"), Enumerable.Range(0, 5000).Select(i => (byte)(i * 7919 % 251)).ToArray());
+        File.WriteAllBytes(dir.File("empty.parquet"), []);
+        var quarantine = new QuarantineLog(dir.File("q.jsonl"));
+
+        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), quarantine);
+
+        Assert.Equal("good.parquet", Path.GetFileName(Assert.Single(manifest.Files).Path));
+        Assert.Equal(3, quarantine.Count(QuarantineKind.File));
+        Assert.Equal(3, File.ReadAllLines(dir.File("q.jsonl")).Length);
+    }
+
+    [Fact]
+    public async Task A_file_that_becomes_unreadable_after_the_manifest_quarantines_its_row_groups_only()
+    {
+        using var dir = new TempDirectory();
+        ParquetFiles.Img2Dataset(dir.File("a.parquet"), ParquetFiles.GoodRows(8, "a"));
+        ParquetFiles.Img2Dataset(dir.File("b.parquet"), ParquetFiles.GoodRows(8, "b"));
+        var quarantine = new QuarantineLog();
+        var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), quarantine);
+        File.Delete(dir.File("b.parquet"));
+
+        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
+
+        Assert.All(batches.SelectMany(b => b.Keys), k => Assert.StartsWith("a", k));
+        Assert.Equal(2, quarantine.Count(QuarantineKind.RowGroup));
+    }
+
+    [Fact]
+    public async Task Configuration_mistakes_fail_before_training_with_a_clear_message()
+    {
+        using var dir = new TempDirectory();
+        var missing = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetManifest.BuildAsync([dir.File("nope")], new ColumnNames(), new QuarantineLog()));
+        Assert.Contains("does not exist", missing.Message);
+
+        var empty = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), new QuarantineLog()));
+        Assert.Contains("no Parquet files", empty.Message);
+
+        ParquetFiles.Img2Dataset(dir.File("a.parquet"), ParquetFiles.GoodRows(4));
+        var wrongColumn = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetManifest.BuildAsync([dir.Path], new ColumnNames(Caption: "title_text"), new QuarantineLog()));
+        Assert.Contains("configured caption column 'title_text' is missing", wrongColumn.Message);
+
+        var tooSmall = await Assert.ThrowsAsync<DataConfigurationException>(() => Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 5)));
+        Assert.Contains("fewer than one batch", tooSmall.Message);
+
+        await Assert.ThrowsAsync<DataConfigurationException>(() => Pipelines.OpenAsync(dir.Path, Pipelines.Settings(parallelism: 0)));
+    }
+
+    [Fact]
+    public async Task An_epoch_without_one_usable_batch_fails_instead_of_hanging()
+    {
+        using var dir = new TempDirectory();
+        ParquetFiles.Img2Dataset(dir.File("a.parquet"), ParquetFiles.GoodRows(6).Select(r => r with { Jpg = [9, 9, 9] }).ToArray());
+        var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 2));
+        await Assert.ThrowsAsync<InvalidDataException>(() => Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+    }
+
+    private static byte[] CorruptJpeg()
+    {
+        var bytes = TestImages.Jpeg(32, 32);
+        // Keep the SOI marker and headers, scramble everything after the first 30 bytes.
+        for (var i = 30; i < bytes.Length; i++) bytes[i] = (byte)(i * 13);
+        return bytes;
+    }
+}

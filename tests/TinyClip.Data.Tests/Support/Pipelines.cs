@@ -1,0 +1,38 @@
+using TinyClip.Data.Manifest;
+using TinyClip.Data.Ordering;
+using TinyClip.Data.Pipeline;
+using TinyClip.Data.Quarantine;
+using TinyClip.Data.Settings;
+
+namespace TinyClip.Data.Tests.Support;
+
+/// <summary>Builds small pipelines and drains batches for assertions.</summary>
+public static class Pipelines
+{
+    public static DataSettings Settings(int batchSize = 4, int window = 2, long seed = 7, int imageSize = 8, int parallelism = 2, ColumnNames? columns = null) =>
+        DataSettings.Default with
+        {
+            Columns = columns ?? new ColumnNames(),
+            Decode = new DecodeSettings(ImageSize: imageSize, ContextLength: 8),
+            Order = new OrderSettings(seed, batchSize, window),
+            Stream = new StreamSettings(DecodeParallelism: parallelism),
+        };
+
+    public static async Task<BatchPipeline> OpenAsync(string input, DataSettings settings, QuarantineLog? quarantine = null, TransformMode mode = TransformMode.Train)
+    {
+        quarantine ??= new QuarantineLog();
+        var manifest = await DatasetManifest.BuildAsync([input], settings.Columns, quarantine);
+        return new BatchPipeline(manifest, settings, new WordHashTokenizer(), quarantine, mode);
+    }
+
+    public static async Task<List<TrainingBatch>> TakeAsync(BatchPipeline pipeline, Cursor from, int count)
+    {
+        var batches = new List<TrainingBatch>();
+        await foreach (var batch in new SampleSource(pipeline).ReadAsync(from))
+        {
+            batches.Add(batch);
+            if (batches.Count == count) break;
+        }
+        return batches;
+    }
+}

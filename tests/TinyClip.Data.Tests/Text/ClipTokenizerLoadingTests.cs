@@ -1,0 +1,156 @@
+using System.IO.Compression;
+using System.Text.Json;
+using TinyClip.Data.Text;
+
+namespace TinyClip.Data.Tests.Text;
+
+/// <summary>The accepted file forms, and clear errors for files that are missing, empty or malformed.</summary>
+public sealed class ClipTokenizerLoadingTests : IDisposable
+{
+    private static readonly string[] Captions =
+    [
+        "a photo of a cat", "Fish &amp; chips, 2 for £5!", "naïve résumé 🐱", "the quick brown fox jumps over the lazy dog",
+    ];
+
+    private readonly TemporaryDirectory directory = new();
+
+    public void Dispose() => directory.Dispose();
+
+    [Fact]
+    public void A_plain_text_copy_of_the_merges_file_gives_the_same_ids()
+    {
+        var plain = directory.File("bpe.txt");
+        File.WriteAllLines(plain, ["\"bpe_simple_vocab_16e6.txt#version: 0.2", .. SharedClipVocabulary.MergeLines()]);
+
+        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(plain));
+    }
+
+    [Fact]
+    public void Hugging_face_vocab_json_and_merges_txt_give_the_same_ids_in_every_path_form()
+    {
+        WriteHuggingFaceFiles(directory.FullPath, swapCatAndDog: false);
+
+        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(directory.FullPath));
+        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(directory.File("vocab.json")));
+        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(directory.File("merges.txt")));
+    }
+
+    [Fact]
+    public void Hugging_face_ids_are_taken_from_vocab_json()
+    {
+        WriteHuggingFaceFiles(directory.FullPath, swapCatAndDog: true);
+
+        var tokenizer = ClipTokenizer.FromFile(directory.FullPath);
+
+        Assert.Equal([49406, 320, 1929, 49407], tokenizer.Encode("a cat", 4));
+        Assert.Equal("a cat", tokenizer.Decode([320, 1929]));
+    }
+
+    [Fact]
+    public void A_missing_file_is_named_in_the_error()
+    {
+        var missing = directory.File("nope.txt.gz");
+
+        var error = Assert.Throws<FileNotFoundException>(() => ClipTokenizer.FromFile(missing));
+
+        Assert.Contains(missing, error.Message);
+    }
+
+    [Fact]
+    public void A_vocab_json_without_merges_txt_is_an_error()
+    {
+        File.WriteAllText(directory.File("vocab.json"), "{\"a\": 0}");
+
+        var error = Assert.Throws<FileNotFoundException>(() => ClipTokenizer.FromFile(directory.FullPath));
+
+        Assert.Contains("merges.txt", error.Message);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("i n\nt h\n", "line 1 must be a '#version' header")]
+    [InlineData("#version: 0.2\ni n\nt h x\n", "line 3 must be a merge")]
+    [InlineData("#version: 0.2\ni n\n\nt h\n", "line 3 is blank but merges follow it")]
+    [InlineData("#version: 0.2\ni n\nzz q\n", "merge 2 uses token 'zz', which is not in the vocabulary")]
+    public void A_malformed_merges_file_is_named_with_what_is_wrong(string content, string expectedMessage)
+    {
+        var path = directory.File("bad.txt");
+        File.WriteAllText(path, content);
+
+        var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromFile(path));
+
+        Assert.Contains(path, error.Message);
+        Assert.Contains(expectedMessage, error.Message);
+    }
+
+    [Fact]
+    public void A_corrupt_gzip_file_is_named_in_the_error()
+    {
+        var path = directory.File("broken.txt.gz");
+        File.WriteAllBytes(path, [0x1F, 0x8B, 0x08, 0x00, 0x42, 0x42, 0x42, 0x42, 0x42]);
+
+        var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromFile(path));
+
+        Assert.Contains(path, error.Message);
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData("[1, 2]", "expected a JSON object")]
+    [InlineData("{\"a\": \"x\"}", "expected a JSON object")]
+    [InlineData("{\"a\": 0, \"b\": 5}", "ids must be distinct and run from 0 to 1")]
+    public void A_malformed_vocab_json_is_named_with_what_is_wrong(string content, string expectedMessage)
+    {
+        File.WriteAllText(directory.File("vocab.json"), content);
+        File.WriteAllText(directory.File("merges.txt"), "#version: 0.2\n");
+
+        var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromFile(directory.FullPath));
+
+        Assert.Contains(directory.File("vocab.json"), error.Message);
+        Assert.Contains(expectedMessage, error.Message);
+    }
+
+    [Fact]
+    public void Trailing_blank_lines_and_a_header_only_file_are_accepted()
+    {
+        var path = directory.File("bytes-only.txt");
+        File.WriteAllText(path, "#version: 0.2\na b</w>\n\n\n");
+
+        var tokenizer = ClipTokenizer.FromFile(path);
+
+        Assert.Equal(512 + 1 + 2, tokenizer.VocabularySize);
+        Assert.Equal([512], tokenizer.EncodeIds("ab"));
+    }
+
+    /// <summary>
+    /// Hugging Face's layout of the same vocabulary: vocab.json in OpenCLIP's id order with Hugging Face's special
+    /// names, merges.txt with a "#version" header. Swapping two ids shows whose ids the tokenizer uses.
+    /// </summary>
+    private static void WriteHuggingFaceFiles(string folder, bool swapCatAndDog)
+    {
+        var mergeLines = SharedClipVocabulary.MergeLines();
+        var byteSymbols = ByteUnicodeTable.BytesInVocabularyOrder.Select(b => ByteUnicodeTable.CharOf(b).ToString()).ToList();
+        var tokens = byteSymbols
+            .Concat(byteSymbols.Select(s => s + "</w>"))
+            .Concat(mergeLines.Select(line => line.Replace(" ", "")))
+            .Append("<|startoftext|>")
+            .Append("<|endoftext|>")
+            .ToList();
+        var idOfToken = tokens.Select((token, id) => (token, id)).ToDictionary(pair => pair.token, pair => pair.id);
+        if (swapCatAndDog)
+        {
+            (idOfToken["cat</w>"], idOfToken["dog</w>"]) = (idOfToken["dog</w>"], idOfToken["cat</w>"]);
+        }
+        File.WriteAllText(Path.Combine(folder, "vocab.json"), JsonSerializer.Serialize(idOfToken));
+        File.WriteAllLines(Path.Combine(folder, "merges.txt"), ["#version: 0.2", .. mergeLines]);
+    }
+
+    private static void AssertSameIds(ClipTokenizer expected, ClipTokenizer actual)
+    {
+        Assert.Equal(expected.VocabularySize, actual.VocabularySize);
+        foreach (var caption in Captions)
+        {
+            Assert.Equal(expected.Encode(caption, 77), actual.Encode(caption, 77));
+        }
+    }
+}
