@@ -75,8 +75,8 @@ public sealed class ClipModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var t = Config.Text;
-        if (tokens.dim() != 2 || tokens.shape[1] != t.ContextLength)
-            throw new ArgumentException($"expected tokens of shape [N, {t.ContextLength}], got [{string.Join(", ", tokens.shape)}]");
+        if (tokens.dim() != 2 || tokens.shape[1] != t.ContextLength || tokens.dtype != int64)
+            throw new ArgumentException($"expected int64 tokens of shape [N, {t.ContextLength}], got {tokens.dtype} [{string.Join(", ", tokens.shape)}]");
         var x = token_embedding.forward(tokens) + positional_embedding;
         x = ln_final.forward(transformer.Forward(x, masks));
         // Pool at the end-of-text token, which has the highest id in CLIP's vocabulary.
