@@ -15,7 +15,7 @@ public sealed class ClipModel : nn.Module
     readonly VisionTransformer visual;
     readonly Embedding token_embedding;
     readonly Parameter positional_embedding;
-    readonly Transformer transformer;
+    readonly ResidualTransformer transformer;
     readonly LayerNorm ln_final;
     readonly Parameter text_projection;
     readonly Parameter logit_scale;
@@ -32,7 +32,7 @@ public sealed class ClipModel : nn.Module
         visual = new VisionTransformer(config.Vision, config.EmbedDim, config.QuickGelu);
         token_embedding = nn.Embedding(t.VocabSize, t.Width);
         positional_embedding = new Parameter(empty(t.ContextLength, t.Width));
-        transformer = new Transformer(t.Tower, causal: true, config.QuickGelu);
+        transformer = new ResidualTransformer(t.Tower, causal: true, config.QuickGelu);
         ln_final = nn.LayerNorm(t.Width);
         text_projection = new Parameter(empty(t.Width, config.EmbedDim));
         logit_scale = new Parameter(tensor(MathF.Log(1 / 0.07f)));
