@@ -15,7 +15,7 @@ public sealed class ClipModel : nn.Module
     readonly VisionTransformer visual;
     readonly Embedding token_embedding;
     readonly Parameter positional_embedding;
-    readonly Transformer transformer;
+    readonly ResidualTransformer transformer;
     readonly LayerNorm ln_final;
     readonly Parameter text_projection;
     readonly Parameter logit_scale;
@@ -32,7 +32,7 @@ public sealed class ClipModel : nn.Module
         visual = new VisionTransformer(config.Vision, config.EmbedDim, config.QuickGelu);
         token_embedding = nn.Embedding(t.VocabSize, t.Width);
         positional_embedding = new Parameter(empty(t.ContextLength, t.Width));
-        transformer = new Transformer(t.Tower, causal: true, config.QuickGelu);
+        transformer = new ResidualTransformer(t.Tower, causal: true, config.QuickGelu);
         ln_final = nn.LayerNorm(t.Width);
         text_projection = new Parameter(empty(t.Width, config.EmbedDim));
         logit_scale = new Parameter(tensor(MathF.Log(1 / 0.07f)));
@@ -75,8 +75,8 @@ public sealed class ClipModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var t = Config.Text;
-        if (tokens.dim() != 2 || tokens.shape[1] != t.ContextLength)
-            throw new ArgumentException($"expected tokens of shape [N, {t.ContextLength}], got [{string.Join(", ", tokens.shape)}]");
+        if (tokens.dim() != 2 || tokens.shape[1] != t.ContextLength || tokens.dtype != int64)
+            throw new ArgumentException($"expected int64 tokens of shape [N, {t.ContextLength}], got {tokens.dtype} [{string.Join(", ", tokens.shape)}]");
         var x = token_embedding.forward(tokens) + positional_embedding;
         x = ln_final.forward(transformer.Forward(x, masks));
         // Pool at the end-of-text token, which has the highest id in CLIP's vocabulary.

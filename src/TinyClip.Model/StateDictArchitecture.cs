@@ -22,6 +22,9 @@ public static class StateDictArchitecture
 
     public static ClipConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints)
     {
+        if (shapes.Keys.Any(k => k.StartsWith("vision_model.", StringComparison.Ordinal)))
+            throw new CheckpointFormatException(Source, null,
+                "this is a Hugging Face transformers CLIPModel state dict (vision_model.*); use the OpenCLIP-format weights (visual.*, transformer.*)");
         long visionWidth = Dim(shapes, "visual.ln_pre.weight", 0);
         var conv = Require(shapes, "visual.conv1.weight", 4);
         if (conv[2] != conv[3]) Fail("visual.conv1.weight", $"patches must be square, got [{string.Join(", ", conv)}]");

@@ -1,4 +1,5 @@
 using TinyClip.Model;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TinyClip.Model.Tests;
@@ -123,6 +124,22 @@ public class ForwardTests
         using var edited = ClipModel.FromStateDict(state, ArchitectureHints.From(TestModels.Tiny));
         Assert.True(masked.allclose(edited.EncodeText(tokens), rtol: 1e-5, atol: 1e-6));
         Assert.False(masked.allclose(model.EncodeText(tokens)));
+    }
+
+    [Fact]
+    public void Moving_the_model_moves_the_parameters_its_forward_uses()
+    {
+        // Module.to replaces parameters; the forward reads fields, so the fields must follow (GPU moves rely on it).
+        using var model = ClipModel.Create(TestModels.Tiny, seed: 1);
+        using var scope = NewDisposeScope();
+        var images = TestModels.Images(TestModels.Tiny, 1, 2);
+        var fp32 = model.EncodeImage(images);
+        model.to(float64);
+        Assert.Equal(ScalarType.Float64, model.LogitScale.dtype);
+        var fp64 = model.EncodeImage(images.to(float64));
+        Assert.Equal(ScalarType.Float64, fp64.dtype);
+        Assert.True(fp64.to(float32).allclose(fp32, rtol: 1e-4, atol: 1e-5));
+        Assert.Equal(ScalarType.Float32, model.StateDictForSave()["visual.proj"].dtype);
     }
 
     [Fact]

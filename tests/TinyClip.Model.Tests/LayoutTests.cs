@@ -91,6 +91,19 @@ public class LayoutTests
         Assert.InRange(counts.TextWithoutTokenEmbedding / 1e6, textMillions - 1.0, textMillions + 1.0);
     }
 
+    [Theory]
+    [InlineData("ViT-B-16", 86_192_640, 63_428_096)]
+    [InlineData("TinyCLIP-ViT-61M-32-Text-29M", 61_411_200, 53_970_944)]
+    [InlineData("TinyCLIP-ViT-40M-32-Text-19M", 39_691_776, 44_513_792)]
+    [InlineData("TinyCLIP-ViT-39M-16-Text-19M", 38_587_392, 44_513_792)]
+    [InlineData("TinyCLIP-ViT-8M-16-Text-3M", 8_276_992, 15_169_024)]
+    public void Preset_counts_match_the_documented_table(string name, long image, long text)
+    {
+        var counts = ClipLayout.Count(ClipPresets.Get(name));
+        Assert.Equal(image, counts.Image);
+        Assert.Equal(text, counts.Text);
+    }
+
     [Fact]
     public void Model_counts_its_real_parameters_like_the_layout()
     {

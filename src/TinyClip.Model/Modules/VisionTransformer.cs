@@ -14,7 +14,7 @@ public sealed class VisionTransformer : nn.Module
     readonly Parameter class_embedding;
     readonly Parameter positional_embedding;
     readonly LayerNorm ln_pre;
-    readonly Transformer transformer;
+    readonly ResidualTransformer transformer;
     readonly LayerNorm ln_post;
     readonly Parameter proj;
 
@@ -28,13 +28,13 @@ public sealed class VisionTransformer : nn.Module
         class_embedding = new Parameter(empty(width));
         positional_embedding = new Parameter(empty(config.Tokens, width));
         ln_pre = nn.LayerNorm(width);
-        transformer = new Transformer(config.Tower, causal: false, quickGelu);
+        transformer = new ResidualTransformer(config.Tower, causal: false, quickGelu);
         ln_post = nn.LayerNorm(width);
         proj = new Parameter(empty(width, embedDim));
         RegisterComponents();
     }
 
-    public Transformer Transformer => transformer;
+    public ResidualTransformer Transformer => transformer;
 
     /// <summary>OpenCLIP's VisionTransformer init: embeddings and proj ~ N(0, width^-0.5), PyTorch defaults elsewhere.</summary>
     internal void Init(Generator g)

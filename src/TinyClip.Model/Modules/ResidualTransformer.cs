@@ -4,14 +4,14 @@ using static TorchSharp.torch;
 
 namespace TinyClip.Model;
 
-/// <summary>The block stack of one tower; OpenCLIP names it <c>transformer.resblocks.{i}</c>.</summary>
-public sealed class Transformer : nn.Module
+/// <summary>The block stack of one tower (OpenCLIP's Transformer; renamed to avoid TorchSharp.Modules.Transformer); its keys are <c>transformer.resblocks.{i}</c>.</summary>
+public sealed class ResidualTransformer : nn.Module
 {
     readonly ModuleList<ResidualAttentionBlock> resblocks;
     readonly ResidualAttentionBlock[] blocks; // typed view of resblocks (ModuleList is not an IReadOnlyList)
     readonly bool causal;
 
-    public Transformer(TowerShape shape, bool causal, bool quickGelu) : base(nameof(Transformer))
+    public ResidualTransformer(TowerShape shape, bool causal, bool quickGelu) : base(nameof(ResidualTransformer))
     {
         blocks = shape.Blocks.Select(b => new ResidualAttentionBlock(shape.Width, shape.HeadWidth, b, quickGelu)).ToArray();
         resblocks = new ModuleList<ResidualAttentionBlock>(blocks);
