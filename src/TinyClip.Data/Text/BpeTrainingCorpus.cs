@@ -66,17 +66,29 @@ internal sealed class BpeTrainingCorpus
         {
             var before = symbolsOfWord[wordIndex];
             var after = MergeIn(before, left, right, merged);
-            var frequency = frequencyOfWord[wordIndex];
-            foreach (var oldPair in PairsOf(before))
+            if (after.Length == before.Length)
             {
-                countChanges[oldPair] = countChanges.GetValueOrDefault(oldPair) - frequency;
+                continue; // the word lost this pair to an earlier merge; its entry in wordsWithPair is stale
             }
-            foreach (var newPair in PairsOf(after))
+            var frequency = frequencyOfWord[wordIndex];
+            // Only pairs touching the merged symbols can change; counting just those keeps each step cheap.
+            for (var i = 0; i + 1 < before.Length; i++)
             {
-                countChanges[newPair] = countChanges.GetValueOrDefault(newPair) + frequency;
-                if (newPair != pair)
+                if (before[i] == left || before[i] == right || before[i + 1] == left || before[i + 1] == right)
                 {
-                    WordsWith(newPair).Add(wordIndex);
+                    AddChange(countChanges, Pair(before[i], before[i + 1]), -frequency);
+                }
+            }
+            for (var i = 0; i + 1 < after.Length; i++)
+            {
+                if (after[i] == merged || after[i + 1] == merged)
+                {
+                    WordsWith(Pair(after[i], after[i + 1])).Add(wordIndex);
+                    AddChange(countChanges, Pair(after[i], after[i + 1]), frequency);
+                }
+                else if (after[i] == left || after[i] == right || after[i + 1] == left || after[i + 1] == right)
+                {
+                    AddChange(countChanges, Pair(after[i], after[i + 1]), frequency);
                 }
             }
             symbolsOfWord[wordIndex] = after;
@@ -121,6 +133,9 @@ internal sealed class BpeTrainingCorpus
             }
         }
     }
+
+    private static void AddChange(Dictionary<long, long> countChanges, long pair, long change) =>
+        countChanges[pair] = countChanges.GetValueOrDefault(pair) + change;
 
     private void Enqueue(long pair, long count)
     {
