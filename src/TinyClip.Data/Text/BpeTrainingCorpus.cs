@@ -64,28 +64,49 @@ internal sealed class BpeTrainingCorpus
         var countChanges = new Dictionary<long, long>();
         foreach (var wordIndex in wordsWithPair[pair])
         {
-            var before = symbolsOfWord[wordIndex];
-            var after = MergeIn(before, left, right, merged);
-            var frequency = frequencyOfWord[wordIndex];
-            foreach (var oldPair in PairsOf(before))
-            {
-                countChanges[oldPair] = countChanges.GetValueOrDefault(oldPair) - frequency;
-            }
-            foreach (var newPair in PairsOf(after))
-            {
-                countChanges[newPair] = countChanges.GetValueOrDefault(newPair) + frequency;
-                if (newPair != pair)
-                {
-                    WordsWith(newPair).Add(wordIndex);
-                }
-            }
-            symbolsOfWord[wordIndex] = after;
+            RewriteWord(wordIndex, left, right, merged, countChanges);
         }
         wordsWithPair.Remove(pair);
         ApplyCountChanges(countChanges);
 
         merge = (textOfSymbol[left], textOfSymbol[right]);
         return true;
+    }
+
+    /// <summary>
+    /// Merges (left, right) in one word and records how the pair counts change. Only pairs with a symbol of the merge
+    /// can change; counting just those keeps each step cheap.
+    /// </summary>
+    private void RewriteWord(int wordIndex, int left, int right, int merged, Dictionary<long, long> countChanges)
+    {
+        var before = symbolsOfWord[wordIndex];
+        var after = MergeIn(before, left, right, merged);
+        if (after.Length == before.Length)
+        {
+            return; // an earlier merge took the pair from this word; its entry in wordsWithPair is stale
+        }
+        var frequency = frequencyOfWord[wordIndex];
+        bool Touched(int a, int b) => a == left || a == right || b == left || b == right;
+        for (var i = 0; i + 1 < before.Length; i++)
+        {
+            if (Touched(before[i], before[i + 1]))
+            {
+                AddChange(countChanges, Pair(before[i], before[i + 1]), -frequency);
+            }
+        }
+        for (var i = 0; i + 1 < after.Length; i++)
+        {
+            var isNew = after[i] == merged || after[i + 1] == merged;
+            if (isNew)
+            {
+                WordsWith(Pair(after[i], after[i + 1])).Add(wordIndex);
+            }
+            if (isNew || Touched(after[i], after[i + 1]))
+            {
+                AddChange(countChanges, Pair(after[i], after[i + 1]), frequency);
+            }
+        }
+        symbolsOfWord[wordIndex] = after;
     }
 
     private bool TryTakeMostFrequentPair(out long pair)
@@ -121,6 +142,9 @@ internal sealed class BpeTrainingCorpus
             }
         }
     }
+
+    private static void AddChange(Dictionary<long, long> countChanges, long pair, long change) =>
+        countChanges[pair] = countChanges.GetValueOrDefault(pair) + change;
 
     private void Enqueue(long pair, long count)
     {

@@ -26,24 +26,36 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     }
 
     [Fact]
-    public void Hugging_face_vocab_json_and_merges_txt_give_the_same_ids_in_every_path_form()
+    public void Hugging_face_vocab_json_and_merges_txt_give_the_same_ids()
     {
-        WriteHuggingFaceFiles(directory.FullPath, swapCatAndDog: false);
+        WriteHuggingFaceFiles(directory.FullPath, SharedClipVocabulary.MergeLines());
 
         AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(directory.FullPath));
-        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(directory.File("vocab.json")));
-        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(directory.File("merges.txt")));
+    }
+
+    [Fact]
+    public void Hugging_face_files_are_found_from_the_directory_or_either_file()
+    {
+        string[] mergeLines = ["a b</w>", "c a", "ca t</w>"];
+        WriteHuggingFaceFiles(directory.FullPath, mergeLines);
+        var expected = ClipTokenizer.FromMerges([("a", "b</w>"), ("c", "a"), ("ca", "t</w>")]);
+
+        AssertSameIds(expected, ClipTokenizer.FromFile(directory.FullPath));
+        AssertSameIds(expected, ClipTokenizer.FromFile(directory.File("vocab.json")));
+        AssertSameIds(expected, ClipTokenizer.FromFile(directory.File("merges.txt")));
     }
 
     [Fact]
     public void Hugging_face_ids_are_taken_from_vocab_json()
     {
-        WriteHuggingFaceFiles(directory.FullPath, swapCatAndDog: true);
+        WriteHuggingFaceFiles(directory.FullPath, ["a b</w>", "c a", "ca t</w>"], ("ab</w>", "cat</w>"));
 
         var tokenizer = ClipTokenizer.FromFile(directory.FullPath);
 
-        Assert.Equal([49406, 320, 1929, 49407], tokenizer.Encode("a cat", 4));
-        Assert.Equal("a cat", tokenizer.Decode([320, 1929]));
+        Assert.Equal([512], tokenizer.EncodeIds("cat")); // "cat</w>" took the id of "ab</w>", 512
+        Assert.Equal([514], tokenizer.EncodeIds("ab"));
+        Assert.Equal([515, 516], [tokenizer.Vocabulary.StartOfTextId, tokenizer.Vocabulary.EndOfTextId]);
+        Assert.Equal("cat", tokenizer.Decode([512]));
     }
 
     [Fact]
@@ -123,12 +135,11 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     }
 
     /// <summary>
-    /// Hugging Face's layout of the same vocabulary: vocab.json in OpenCLIP's id order with Hugging Face's special
-    /// names, merges.txt with a "#version" header. Swapping two ids shows whose ids the tokenizer uses.
+    /// Hugging Face's layout of a merge list's vocabulary: vocab.json in OpenCLIP's id order with Hugging Face's
+    /// special names, merges.txt with a "#version" header. Swapping two ids shows whose ids the tokenizer uses.
     /// </summary>
-    private static void WriteHuggingFaceFiles(string folder, bool swapCatAndDog)
+    private static void WriteHuggingFaceFiles(string folder, IReadOnlyList<string> mergeLines, (string, string)? swapIdsOf = null)
     {
-        var mergeLines = SharedClipVocabulary.MergeLines();
         var byteSymbols = ByteUnicodeTable.BytesInVocabularyOrder.Select(b => ByteUnicodeTable.CharOf(b).ToString()).ToList();
         var tokens = byteSymbols
             .Concat(byteSymbols.Select(s => s + "</w>"))
@@ -137,9 +148,9 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
             .Append("<|endoftext|>")
             .ToList();
         var idOfToken = tokens.Select((token, id) => (token, id)).ToDictionary(pair => pair.token, pair => pair.id);
-        if (swapCatAndDog)
+        if (swapIdsOf is ({ } first, { } second))
         {
-            (idOfToken["cat</w>"], idOfToken["dog</w>"]) = (idOfToken["dog</w>"], idOfToken["cat</w>"]);
+            (idOfToken[first], idOfToken[second]) = (idOfToken[second], idOfToken[first]);
         }
         File.WriteAllText(Path.Combine(folder, "vocab.json"), JsonSerializer.Serialize(idOfToken));
         File.WriteAllLines(Path.Combine(folder, "merges.txt"), ["#version: 0.2", .. mergeLines]);
