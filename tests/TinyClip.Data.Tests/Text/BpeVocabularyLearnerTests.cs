@@ -109,15 +109,14 @@ public sealed class BpeVocabularyLearnerTests : IDisposable
     }
 
     [Fact]
-    public void Twenty_thousand_captions_learn_a_4096_vocabulary_in_seconds()
+    public void Twenty_thousand_captions_learn_exactly_a_4096_vocabulary()
     {
+        // Speed is measured by the benchmark program, not asserted here.
         var corpus = SyntheticCorpus(20_000, seed: 1);
-        var clock = Stopwatch.StartNew();
 
         var merges = BpeVocabularyLearner.Learn(corpus, 4_096);
 
         Assert.Equal(4_096 - 514, merges.Count);
-        Assert.InRange(clock.Elapsed.TotalSeconds, 0, 15); // about 1 s in Release; the bound is generous for a shared, busy machine
     }
 
     [Theory]

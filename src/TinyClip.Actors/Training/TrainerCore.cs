@@ -1,0 +1,204 @@
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Configuration;
+using TinyClip.Data.Pipeline;
+using TinyClip.Model;
+using TinyClip.Model.Losses;
+using TinyClip.Model.Optim;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TinyClip.Actors.Training;
+
+/// <summary>
+/// One data-parallel trainer's work for a stage, without actors: a frozen teacher, a student, its optimiser and
+/// schedule, and the exact global-batch step of METHOD.md section 1 ("whole loss, own slice": features are
+/// all-gathered, every trainer computes the whole N x N loss and back-propagates its own rows, parameter gradients
+/// are summed). Every member of a group makes the same collective calls in the same order, so all stay in lock-step
+/// and hold identical weights.
+/// </summary>
+public sealed class TrainerCore : IDisposable
+{
+    private readonly TrainerSetup _setup;
+    private readonly ICollective _collective;
+    private readonly Device _device;
+    private readonly ClipModel? _teacher;
+    private readonly ShardedContrastiveStep _step;
+    private readonly LearningRateSchedule _schedule;
+    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _trainable;
+    private int _nonFiniteInRow;
+
+    private TrainerCore(TrainerSetup setup, ICollective collective, Device device, ClipModel student, ClipModel? teacher,
+        AdamW optimizer, long startStep)
+    {
+        _setup = setup;
+        _collective = collective;
+        _device = device;
+        Student = student;
+        _teacher = teacher;
+        Optimizer = optimizer;
+        Step = startStep;
+        var stage = setup.Assignment.Stage;
+        _step = new ShardedContrastiveStep(new DistillationObjective(new DistillationSettings(
+            stage.Loss.Alpha, stage.Loss.Weight, stage.Loss.FixedLogitScale, stage.Loss.LearnableLogitScale, stage.Loss.TeacherOwnLogitScale)));
+        _schedule = new LearningRateSchedule(stage.Optimization.LearningRate, stage.Optimization.WarmupSteps, stage.Steps);
+        _trainable = student.parameters().Where(p => p.requires_grad).ToList();
+        _step.Objective.ConstrainStudentLogitScale(student.LogitScale);
+    }
+
+    public ClipModel Student { get; }
+    public AdamW Optimizer { get; }
+
+    /// <summary>Steps of this stage already taken.</summary>
+    public long Step { get; private set; }
+
+    public StageSpec Stage => _setup.Assignment.Stage;
+
+    public bool IsFinished => Step >= Stage.Steps;
+
+    /// <summary>Builds the stage's student (fresh, or from the init checkpoint) and teacher; <see cref="Resume"/> may then load a checkpoint.</summary>
+    public static TrainerCore Create(TrainerSetup setup, ICollective collective)
+    {
+        var assignment = setup.Assignment;
+        var stage = assignment.Stage;
+        if (stage.BatchSize % setup.WorldSize != 0)
+            throw new InvalidOperationException($"batch size {stage.BatchSize} of stage '{stage.Name}' is not divisible by the {setup.WorldSize} trainers");
+        var device = new Device(setup.Device);
+        var student = assignment.StudentInit == StageSpec.InitScratch
+            ? ClipModel.Create(ModelCatalog.Resolve(stage.Model, setup.VocabularySize), setup.InitSeed)
+            : ClipCheckpoint.LoadModel(assignment.StudentInit, setup.AllowPickle);
+        student.to(device);
+        ClipModel? teacher = null;
+        if (assignment.TeacherCheckpoint is not null && stage.Loss.Alpha > 0)
+        {
+            var hints = assignment.TeacherModel.Length > 0 ? ArchitectureHints.From(ModelCatalog.Resolve(assignment.TeacherModel, null)) : null;
+            teacher = ClipCheckpoint.LoadModel(assignment.TeacherCheckpoint, setup.AllowPickle, hints);
+            teacher.to(device);
+            teacher.eval();
+            foreach (var p in teacher.parameters()) p.requires_grad_(false);
+            EnsureSameInputs(student.Config, teacher.Config);
+        }
+        var groups = ParameterGroup.DecayAndNoDecay(student.named_parameters().Select(p => (p.name, p.parameter)), stage.Optimization.WeightDecay);
+        var optimizer = new AdamW(groups, stage.Optimization.Beta1, stage.Optimization.Beta2, stage.Optimization.Epsilon);
+        return new TrainerCore(setup, collective, device, student, teacher, optimizer, startStep: 0);
+    }
+
+    /// <summary>Loads the newest valid committed checkpoint (if any) and continues after its step.</summary>
+    public ResumedCheckpoint? Resume(StageCheckpoints checkpoints)
+    {
+        if (_setup.Assignment.ResumeFrom.Count == 0) return null;
+        var resumed = checkpoints.LoadNewestValid(_setup.Assignment.ResumeFrom, Student, Optimizer);
+        if (resumed is not null) Step = resumed.Source.Step;
+        return resumed;
+    }
+
+    /// <summary>One optimisation step on this trainer's slice of the global batch. <paramref name="stopRequested"/> is
+    /// agreed across the group: when any member asks, every member reports it after the same step.</summary>
+    public StepReport Train(TrainingBatch slice, bool stopRequested)
+    {
+        using var scope = NewDisposeScope();
+        int b = _setup.LocalBatch;
+        if (slice.Count != b) throw new InvalidOperationException($"trainer {_setup.Rank} got {slice.Count} rows, expected {b}");
+        Student.train();
+        Optimizer.ZeroGrad();
+        var images = tensor(slice.Images, new long[] { b, 3, slice.ImageSize, slice.ImageSize }).to(_device);
+        var tokens = tensor(slice.Tokens, new long[] { b, slice.ContextLength }).to(ScalarType.Int64).to(_device);
+
+        ClipFeatures? localTeacher = null;
+        if (_step.Objective.NeedsTeacher)
+        {
+            using var noGrad = no_grad();
+            localTeacher = new ClipFeatures(
+                AffinityMimickingLoss.Normalize(_teacher!.EncodeImage(images)),
+                AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens)));
+        }
+        var local = new ClipFeatures(
+            AffinityMimickingLoss.Normalize(Student.EncodeImage(images)),
+            AffinityMimickingLoss.Normalize(Student.EncodeText(tokens)));
+
+        var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
+        var result = _step.Run(local, (long)_setup.Rank * b, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+
+        double learningRate = _schedule.At(Step);
+        double gradientNorm = double.NaN;
+        bool stop = result.IsFinite ? ReduceGradients(stopRequested) : AgreeOnStop(stopRequested);
+        if (result.IsFinite)
+        {
+            _nonFiniteInRow = 0;
+            gradientNorm = GradientClipping.ClipGlobalNorm(_trainable, Stage.Optimization.GradientClip);
+            Optimizer.Step(learningRate);
+            _step.Objective.ConstrainStudentLogitScale(Student.LogitScale);
+        }
+        else if (++_nonFiniteInRow >= _setup.MaxNonFiniteStepsInRow)
+        {
+            throw new NonFiniteLossException($"{_nonFiniteInRow} steps in a row had a non-finite loss (last at step {Step} of stage '{Stage.Name}')");
+        }
+        Step++;
+        return new StepReport(Step, result.Loss, result.Distill, result.Clip, learningRate, gradientNorm, !result.IsFinite, stop);
+    }
+
+    /// <summary>All-gathers student (and teacher) features: one message per member holding its rows of all four matrices.</summary>
+    private (ClipFeatures Student, ClipFeatures? Teacher) Gather(ClipFeatures student, ClipFeatures? teacher)
+    {
+        var parts = new List<Tensor> { student.Image, student.Text };
+        if (teacher is not null) { parts.Add(teacher.Image); parts.Add(teacher.Text); }
+        if (_collective.WorldSize == 1) return (student.Detach(), teacher);
+        var widths = parts.Select(p => p.shape[1]).ToArray();
+        var payload = cat(parts.Select(p => p.detach()).ToList(), dim: 1).to(ScalarType.Float32).cpu();
+        var gathered = _collective.AllGather(payload.data<float>().ToArray(), Tag("features"));
+        var all = tensor(gathered, new long[] { _setup.Assignment.Stage.BatchSize, widths.Sum() }).to(_device);
+        var columns = all.split(widths, dim: 1);
+        return (new ClipFeatures(columns[0], columns[1]), teacher is null ? null : new ClipFeatures(columns[2], columns[3]));
+    }
+
+    /// <summary>Sums parameter gradients over the group (the sharded step's rule); one extra value carries the stop vote.</summary>
+    private bool ReduceGradients(bool stopRequested)
+    {
+        if (_collective.WorldSize == 1) return stopRequested;
+        var grads = _trainable.Select(p => p.grad ?? zeros_like(p)).ToList();
+        var flat = cat(grads.Select(g => g.flatten()).Append(tensor(new[] { stopRequested ? 1f : 0f }, device: _device)).ToList())
+            .to(ScalarType.Float32).cpu();
+        var buffer = flat.data<float>().ToArray();
+        _collective.AllReduceSum(buffer, Tag("gradients"));
+        using var noGrad = no_grad();
+        long offset = 0;
+        var reduced = tensor(buffer).to(_device);
+        foreach (var (parameter, index) in _trainable.Select((p, i) => (p, i)))
+        {
+            var count = parameter.numel();
+            var values = reduced.narrow(0, offset, count).view(parameter.shape).to(parameter.dtype);
+            if (parameter.grad is null) parameter.grad = values.clone().DetachFromDisposeScope();
+            else parameter.grad.copy_(values);
+            offset += count;
+        }
+        return buffer[^1] > 0;
+    }
+
+    private bool AgreeOnStop(bool stopRequested)
+    {
+        if (_collective.WorldSize == 1) return stopRequested;
+        var vote = new[] { stopRequested ? 1f : 0f };
+        _collective.AllReduceSum(vote, Tag("stop-vote"));
+        return vote[0] > 0;
+    }
+
+    private CollectiveTag Tag(string phase) => new(_setup.Assignment.Generation, Step, phase);
+
+    private static void EnsureSameInputs(ClipConfig student, ClipConfig teacher)
+    {
+        if (student.Vision.ImageSize != teacher.Vision.ImageSize)
+            throw new InvalidOperationException($"student image size {student.Vision.ImageSize} differs from the teacher's {teacher.Vision.ImageSize}: both see the same images");
+        if (student.Text.ContextLength != teacher.Text.ContextLength)
+            throw new InvalidOperationException($"student context length {student.Text.ContextLength} differs from the teacher's {teacher.Text.ContextLength}: both see the same tokens");
+        if (student.Text.VocabSize > teacher.Text.VocabSize)
+            throw new InvalidOperationException($"student vocabulary {student.Text.VocabSize} is larger than the teacher's {teacher.Text.VocabSize}: token ids would fall outside the teacher's table");
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        Student.Dispose();
+        _teacher?.Dispose();
+    }
+}
+
+public sealed class NonFiniteLossException(string message) : Exception(message);
