@@ -1,0 +1,54 @@
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Runtime;
+using TinyClip.Data.Ordering;
+using TinyClip.Data.Pipeline;
+using TinyClip.Model;
+
+namespace TinyClip.Actors.Tests.Training;
+
+/// <summary>Tiny stages and deterministic synthetic batches for trainer tests (no data pipeline involved).</summary>
+public static class TrainingFixtures
+{
+    public const int VocabularySize = 1000;
+
+    public static StageSpec Stage(StageKind kind, long steps, int batchSize, bool learnableScale = false) => new(
+        "s", kind, "tiny-test", StageSpec.InitScratch, steps, batchSize,
+        new OptimizationSpec(3e-3, 0.9, 0.98, 1e-6, 0.2, WarmupSteps: 3, GradientClip: 5.0),
+        new LossSpec(kind == StageKind.Teacher ? 0.0 : 1.0, 1.0, 50.0, learnableScale || kind == StageKind.Teacher, false),
+        EvalEverySteps: 0);
+
+    public static StageAssignment Assignment(StageSpec stage, string? teacher, IReadOnlyList<CheckpointRef>? resumeFrom = null) =>
+        new(stage, 0, 1, 7, resumeFrom ?? Array.Empty<CheckpointRef>(), StageSpec.InitScratch, teacher, "");
+
+    /// <summary>A saved tiny-test model to serve as a frozen teacher.</summary>
+    public static string SaveTeacher(string directory)
+    {
+        var path = Path.Combine(directory, "teacher.safetensors");
+        using var teacher = ClipModel.Create(ClipPresets.Get("tiny-test"), seed: 99);
+        ClipCheckpoint.Save(teacher, path);
+        return path;
+    }
+
+    /// <summary>Global batch <paramref name="index"/>: random images and token rows ending in the highest id (end of text).</summary>
+    public static TrainingBatch Batch(long index, int batchSize)
+    {
+        var config = ClipPresets.Get("tiny-test");
+        int size = config.Vision.ImageSize, context = config.Text.ContextLength;
+        var random = new Random((int)(index * 7919 + 17));
+        var images = new float[batchSize * 3 * size * size];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)(random.NextDouble() * 2 - 1);
+        var tokens = new int[batchSize * context];
+        for (int row = 0; row < batchSize; row++)
+        {
+            int length = 3 + random.Next(context - 4);
+            tokens[row * context] = VocabularySize - 2;
+            for (int t = 1; t < length; t++) tokens[row * context + t] = 1 + random.Next(VocabularySize - 3);
+            tokens[row * context + length] = VocabularySize - 1;
+        }
+        var cursor = new Cursor(0, index, index * batchSize);
+        var next = new Cursor(0, index + 1, (index + 1) * batchSize);
+        return new TrainingBatch(cursor, next, images, tokens, null,
+            Enumerable.Range(0, batchSize).Select(i => $"k{index}-{i}").ToArray(),
+            Enumerable.Range(0, batchSize).Select(i => index * batchSize + i).ToArray(), size, context);
+    }
+}
