@@ -101,8 +101,13 @@ public sealed class StageSupervisor : ReceivePersistentActor
     {
         if (!IsCurrent(written.Stage, written.Generation)) return;
         Record(new CheckpointCommitted(written.Stage, written.Step, written.SamplesSeen, written.Epoch, written.GlobalBatch, written.Position,
-            written.File, written.Sha256, DateTimeOffset.UtcNow));
-        if (_planner.IsEvaluationStep(written.Stage, written.Step)) RequestEvaluation(written.Stage, written.Step, written.File);
+            written.File, written.Sha256, DateTimeOffset.UtcNow), () =>
+        {
+            if (written.StopAfter)
+                _listener.Tell(new RunFinished(false, $"stopped on request after the checkpoint at step {written.Step} of stage '{written.Stage}'; run the same command again to continue"));
+            else if (_planner.IsEvaluationStep(written.Stage, written.Step))
+                RequestEvaluation(written.Stage, written.Step, written.File);
+        });
     }
 
     private void OnStageFinished(StageFinished finished)

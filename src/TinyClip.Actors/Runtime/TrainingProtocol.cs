@@ -27,8 +27,12 @@ public sealed record StageAssignment(
 /// <summary>Supervisor -> worker group: run this stage now (replaces whatever the group was doing).</summary>
 public sealed record RunStage(StageAssignment Assignment) : ITinyClipMessage;
 
-/// <summary>Worker group -> supervisor: checkpoint files are durable; the supervisor persists <see cref="CheckpointCommitted"/>.</summary>
-public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position, string File, string Sha256) : ITinyClipMessage;
+/// <summary>
+/// Worker group -> supervisor: checkpoint files are durable; the supervisor persists <see cref="CheckpointCommitted"/>.
+/// <paramref name="StopAfter"/>: the group stopped on request after this checkpoint; the run ends once it is committed.
+/// </summary>
+public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position,
+    string File, string Sha256, bool StopAfter = false) : ITinyClipMessage;
 
 /// <summary>Worker group -> supervisor: the stage's last step is done and its final student is written.</summary>
 public sealed record StageFinished(string Stage, int Generation, string File, string Sha256, IReadOnlyDictionary<string, double> Metrics) : ITinyClipMessage;

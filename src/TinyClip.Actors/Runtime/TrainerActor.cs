@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Training;
+using TinyClip.Data.Pipeline;
+
+namespace TinyClip.Actors.Runtime;
+
+/// <summary>
+/// One trainer per device, on its own thread (a pinned dispatcher: TorchSharp's dispose scopes and no-grad mode are
+/// per thread). It translates messages into <see cref="TrainerCore"/> calls, one step per message so that control
+/// messages interleave; rank 0 writes checkpoints and the final student and reports them to the supervisor.
+/// </summary>
+public sealed class TrainerActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private TrainerCore? _core;
+    private StartTraining? _run;
+    private StageCheckpoints? _checkpoints;
+    private readonly Stopwatch _clock = new();
+    private long _stepsSinceClock;
+
+    public TrainerActor()
+    {
+        Receive<StartTraining>(Start);
+        Receive<NextStep>(next => { if (next.Run == _run) Advance(); });
+        Receive<StopTraining>(_ => Release());
+    }
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new TrainerActor()).WithDispatcher("tinyclip-trainer-dispatcher");
+
+    private void Start(StartTraining run)
+    {
+        Release();
+        _run = run;
+        var setup = run.Setup;
+        try
+        {
+            TorchSharp.torch.random.manual_seed(setup.InitSeed);
+            _core = TrainerCore.Create(setup, run.Collective);
+            _checkpoints = new StageCheckpoints(setup.RunDirectory, setup.Assignment.Stage.Name, setup.KeepLastCheckpoints);
+            var resumed = _core.Resume(_checkpoints);
+            if (resumed is not null || setup.Assignment.ResumeFrom.Count > 0)
+                Context.Parent.Tell(new TrainerResumed(setup.Assignment.Stage.Name, setup.Rank, _core.Step,
+                    resumed?.Rejected ?? setup.Assignment.ResumeFrom.Select(c => c.File + ": rejected").ToList()));
+            _clock.Restart();
+            _stepsSinceClock = 0;
+            Self.Tell(new NextStep(run));
+        }
+        catch (Exception e)
+        {
+            Fail(e, fatal: e is InvalidOperationException or ArgumentException or FileNotFoundException or NotSupportedException);
+        }
+    }
+
+    private void Advance()
+    {
+        var run = _run!;
+        var core = _core!;
+        var stage = run.Setup.Assignment.Stage;
+        try
+        {
+            if (core.IsFinished)
+            {
+                Finish(run, core);
+                return;
+            }
+            TrainingBatch slice;
+            try { slice = run.Slices.ReadAsync(run.Cancellation).AsTask().GetAwaiter().GetResult(); }
+            catch (OperationCanceledException) { return; }
+            var report = core.Train(slice, run.Stop.IsRequested);
+            _stepsSinceClock++;
+            if (run.Setup.Rank == 0)
+            {
+                double samplesPerSecond = _stepsSinceClock * stage.BatchSize / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
+                Context.Parent.Tell(new TrainerStepped(stage.Name, stage.Steps, stage.BatchSize, report, samplesPerSecond));
+                if (!core.IsFinished && (run.Cadence.IsCheckpointStep(core.Step) || report.StopRequested))
+                    WriteCheckpoint(run, core, slice, stopAfter: report.StopRequested);
+            }
+            if (report.StopRequested && !core.IsFinished)
+            {
+                Context.Parent.Tell(new TrainerStopped(stage.Name, run.Setup.Rank, core.Step));
+                Release();
+                return;
+            }
+            Self.Tell(new NextStep(run));
+        }
+        catch (Exception e)
+        {
+            Fail(e, fatal: e is NonFiniteLossException);
+        }
+    }
+
+    private void WriteCheckpoint(StartTraining run, TrainerCore core, TrainingBatch slice, bool stopAfter)
+    {
+        var setup = run.Setup;
+        var sha = _checkpoints!.Write(core.Step, core.Student, core.Optimizer, slice.Next);
+        _checkpoints.Prune(ExistingSteps().Where(s => s != core.Step));
+        run.Supervisor.Tell(new CheckpointWritten(setup.Assignment.Stage.Name, setup.Assignment.Generation, core.Step,
+            core.Step * setup.Assignment.Stage.BatchSize, slice.Next.Epoch, slice.Next.GlobalBatch, slice.Next.Position,
+            _checkpoints.StudentPath(core.Step), sha, stopAfter));
+    }
+
+    private IEnumerable<long> ExistingSteps() =>
+        Directory.EnumerateFiles(_checkpoints!.Directory, "step-*.safetensors")
+            .Select(Path.GetFileName)
+            .Where(name => !name!.Contains(".optim."))
+            .Select(name => long.TryParse(name!["step-".Length..^".safetensors".Length], out var s) ? s : -1)
+            .Where(s => s >= 0);
+
+    private void Finish(StartTraining run, TrainerCore core)
+    {
+        if (run.Setup.Rank == 0)
+        {
+            var stage = run.Setup.Assignment.Stage;
+            var file = StageCheckpoints.FinalStudentPath(run.Setup.RunDirectory, stage.Name);
+            var sha = TinyClip.Model.ClipCheckpoint.Save(core.Student, file);
+            var (image, text) = core.Student.ParameterCounts();
+            var seconds = _clock.Elapsed.TotalSeconds;
+            run.Supervisor.Tell(new StageFinished(stage.Name, run.Setup.Assignment.Generation, file, sha, new Dictionary<string, double>
+            {
+                ["params_image"] = image,
+                ["params_text"] = text,
+                ["samples_per_second"] = _stepsSinceClock * stage.BatchSize / Math.Max(1e-9, seconds),
+            }));
+        }
+        Release();
+    }
+
+    private void Fail(Exception e, bool fatal)
+    {
+        var run = _run!;
+        _log.Error(e, "Trainer {0} failed in stage {1}", run.Setup.Rank, run.Setup.Assignment.Stage.Name);
+        run.Collective.Abort($"trainer {run.Setup.Rank} failed: {e.Message}");
+        Context.Parent.Tell(new TrainerFailed(run.Attempt, run.Setup.Rank,
+            e is CollectiveAbortedException ? e.Message : $"{e.GetType().Name}: {e.Message}", fatal));
+        Release();
+    }
+
+    private void Release()
+    {
+        _core?.Dispose();
+        _core = null;
+        _run = null;
+    }
+
+    protected override void PostStop() => Release();
+
+    private sealed record NextStep(StartTraining Run);
+
+    public sealed record StopTraining
+    {
+        public static readonly StopTraining Instance = new();
+    }
+}

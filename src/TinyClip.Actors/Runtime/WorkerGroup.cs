@@ -1,0 +1,107 @@
+using Akka.Actor;
+using Akka.Event;
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Training;
+using TinyClip.Data.Ordering;
+
+namespace TinyClip.Actors.Runtime;
+
+/// <summary>Settings of this process's trainers.</summary>
+public sealed record WorkerGroupSettings(
+    IReadOnlyList<string> Devices,
+    string RunDirectory,
+    int VocabularySize,
+    long CheckpointEverySteps,
+    int KeepLastCheckpoints,
+    int MaxNonFiniteStepsInRow,
+    bool AllowPickle,
+    int BatchesInFlight,
+    TimeSpan CollectiveTimeout)
+{
+    /// <summary>Member names as recorded in WorkersChanged events.</summary>
+    public IReadOnlyList<string> MemberNames(string node) => Devices.Select((d, i) => $"{node}/trainer-{i}:{d}").ToList();
+}
+
+/// <summary>
+/// The trainers of one process (one per device) and their data feed. For each RunStage it picks the checkpoint to
+/// resume from (the newest whose files verify), starts the feed at that checkpoint's cursor, wires a fresh
+/// collective group, and starts every trainer; any trainer's failure aborts the group and is reported once.
+/// </summary>
+public sealed class WorkerGroup : ReceiveActor
+{
+    private readonly WorkerGroupSettings _settings;
+    private readonly IStageDataSource _data;
+    private readonly IActorRef _monitor;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IReadOnlyList<IActorRef> _trainers;
+    private CancellationTokenSource? _feedCancellation;
+    private InProcessCollectiveGroup? _collective;
+    private StopSignal _stop = new();
+    private StageAssignment? _current;
+    private IActorRef _supervisor = ActorRefs.Nobody;
+    private bool _failureReported;
+    private long _attempt;
+
+    public WorkerGroup(WorkerGroupSettings settings, IStageDataSource data, IActorRef monitor)
+    {
+        _settings = settings;
+        _data = data;
+        _monitor = monitor;
+        _trainers = settings.Devices.Select((_, rank) => Context.ActorOf(TrainerActor.Props(), $"trainer-{rank}")).ToList();
+
+        Receive<RunStage>(run => Start(run.Assignment));
+        Receive<StopGracefully>(_ => _stop.Request());
+        Receive<TrainerStepped>(stepped => _monitor.Forward(stepped));
+        Receive<TrainerResumed>(resumed => _monitor.Forward(resumed));
+        Receive<TrainerStopped>(stopped => _monitor.Forward(stopped));
+        Receive<TrainerFailed>(OnTrainerFailed);
+    }
+
+    public static Props Props(WorkerGroupSettings settings, IStageDataSource data, IActorRef monitor) =>
+        Akka.Actor.Props.Create(() => new WorkerGroup(settings, data, monitor));
+
+    private void Start(StageAssignment assignment)
+    {
+        StopCurrent("a new stage assignment arrived");
+        _supervisor = Sender;
+        _failureReported = false;
+        _attempt++;
+        var resumeFrom = assignment.ResumeFrom.FirstOrDefault(c => StageCheckpoints.Verify(c) is null);
+        foreach (var rejected in assignment.ResumeFrom.TakeWhile(c => c != resumeFrom))
+            _log.Warning("Checkpoint {0} cannot be used ({1}); trying an older one", rejected.File, StageCheckpoints.Verify(rejected));
+        var verified = assignment with { ResumeFrom = resumeFrom is null ? Array.Empty<CheckpointRef>() : new[] { resumeFrom } };
+        _current = verified;
+        var cursor = resumeFrom is null ? Cursor.StartOf(0) : new Cursor((int)resumeFrom.Epoch, resumeFrom.GlobalBatch, resumeFrom.Position);
+
+        int worldSize = _trainers.Count;
+        _collective = new InProcessCollectiveGroup(worldSize, _settings.CollectiveTimeout);
+        _feedCancellation = new CancellationTokenSource();
+        _stop = new StopSignal();
+        var fanOut = new BatchFanOut(worldSize, _settings.BatchesInFlight);
+        _ = fanOut.RunAsync(_data.Read(verified.Stage, cursor, _feedCancellation.Token), _feedCancellation.Token);
+        var cadence = new CheckpointCadence(_settings.CheckpointEverySteps, verified.Stage.EvalEverySteps);
+        for (int rank = 0; rank < worldSize; rank++)
+        {
+            var setup = new TrainerSetup(verified, rank, worldSize, _settings.Devices[rank], _settings.RunDirectory, _settings.VocabularySize,
+                _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle);
+            _trainers[rank].Tell(new StartTraining(_attempt, setup, _collective.Members[rank], fanOut.Reader(rank), _stop, cadence, _supervisor,
+                _feedCancellation.Token));
+        }
+    }
+
+    private void OnTrainerFailed(TrainerFailed failed)
+    {
+        if (_current is null || failed.Attempt != _attempt || _failureReported) return;
+        _failureReported = true;
+        StopCurrent($"trainer {failed.Rank} failed");
+        _supervisor.Tell(new StageFailed(_current.Stage.Name, _current.Generation, $"trainer {failed.Rank}: {failed.Reason}", failed.Fatal));
+    }
+
+    private void StopCurrent(string reason)
+    {
+        _collective?.Abort(reason);
+        _feedCancellation?.Cancel();
+    }
+
+    protected override void PostStop() => StopCurrent("the worker group stopped");
+}

@@ -1,0 +1,47 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Training;
+using TinyClip.Data.Pipeline;
+
+namespace TinyClip.Actors.Runtime;
+
+// Messages between a worker group and its trainers inside one process (never serialised: they carry live objects).
+
+/// <summary>A set-once flag shared by a group's trainers: stop after the current step and checkpoint (Ctrl-C).</summary>
+public sealed class StopSignal
+{
+    private volatile bool _requested;
+    public bool IsRequested => _requested;
+    public void Request() => _requested = true;
+}
+
+/// <summary>Group -> trainer: run this stage from its slices channel. <paramref name="Attempt"/> numbers the group's starts,
+/// so that reports of an aborted attempt are recognised as stale.</summary>
+public sealed record StartTraining(
+    long Attempt,
+    TrainerSetup Setup,
+    ICollective Collective,
+    ChannelReader<TrainingBatch> Slices,
+    StopSignal Stop,
+    CheckpointCadence Cadence,
+    IActorRef Supervisor,
+    CancellationToken Cancellation);
+
+/// <summary>When rank 0 writes a checkpoint: every N steps, at evaluation steps, and when stopping.</summary>
+public sealed record CheckpointCadence(long EverySteps, long EvalEverySteps)
+{
+    public bool IsCheckpointStep(long step) => step % EverySteps == 0 || (EvalEverySteps > 0 && step % EvalEverySteps == 0);
+}
+
+/// <summary>Trainer (rank 0) -> group: progress of the stage, for metrics and the display.</summary>
+public sealed record TrainerStepped(string Stage, long TotalSteps, int GlobalBatch, StepReport Report, double SamplesPerSecond);
+
+/// <summary>Trainer -> group: it resumed from a checkpoint (or had to skip corrupt ones).</summary>
+public sealed record TrainerResumed(string Stage, int Rank, long Step, IReadOnlyList<string> Rejected);
+
+/// <summary>Trainer -> group: the stage failed on this trainer.</summary>
+public sealed record TrainerFailed(long Attempt, int Rank, string Reason, bool Fatal);
+
+/// <summary>Trainer -> group: it stopped on request after committing a checkpoint at <paramref name="Step"/>.</summary>
+public sealed record TrainerStopped(string Stage, int Rank, long Step);
