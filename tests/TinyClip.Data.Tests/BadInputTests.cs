@@ -14,6 +14,7 @@ public class BadInputTests
     {
         { "corrupt jpeg", CorruptJpeg(), "" },
         { "truncated png", TestImages.Png(40, 40)[..60], "" },
+        { "truncated jpeg", TestImages.Jpeg(40, 40)[..200], "" },
         { "zero-length bytes", [], "image bytes are empty" },
         { "non-image bytes", "this is plain text, not an image"u8.ToArray(), "not a JPEG, PNG or WebP image" },
         { "bmp is not an accepted format", TestImages.Bmp(), "not a JPEG, PNG or WebP image" },
@@ -51,6 +52,15 @@ public class BadInputTests
         Assert.Contains("100000x100000", error.Message);
         Assert.Throws<ImageRejectedException>(() => decoder.Decode(TestImages.Png(1001, 1000)));
         using var fits = decoder.Decode(TestImages.Png(1000, 1000));
+    }
+
+    [Fact]
+    public void An_image_needing_more_than_the_allocation_limit_fails_alone()
+    {
+        var decoder = new ImageDecoder(new DecodeSettings(AllocationLimitMegabytes: 1));
+        var error = Assert.Throws<SixLabors.ImageSharp.InvalidImageContentException>(() => decoder.Decode(TestImages.Png(1000, 1000)));
+        Assert.IsType<SixLabors.ImageSharp.Memory.InvalidMemoryOperationException>(error.InnerException);
+        using var small = decoder.Decode(TestImages.Png(100, 100));
     }
 
     [Fact]
