@@ -1,1 +1,10 @@
-Console.Error.WriteLine("tinyclip-data: commands are added as the pipeline lands."); return 1;
+using System.CommandLine;
+using TinyClip.DataTools;
+
+var root = new RootCommand("tinyclip-data: build and check Parquet image-text datasets for TinyClip.Actors")
+{
+    SynthCommand.Create(),
+    PackCommand.Create(),
+    InspectCommand.Create(),
+};
+return root.Parse(args).Invoke();

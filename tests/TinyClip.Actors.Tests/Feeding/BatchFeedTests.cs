@@ -55,6 +55,20 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
     }
 
     [Fact]
+    public async Task A_dataset_without_one_usable_batch_fails_the_channel_instead_of_hanging()
+    {
+        var options = new Data.Synthetic.SynthOptions(_directory, 8, 0, ImageSize: 16);
+        var rows = Enumerable.Range(0, 8).Select(i => Data.Synthetic.SyntheticDataset.Row("train", 0, i, options) with { Jpg = [1, 2, 3] }).ToArray();
+        await Data.Writing.Img2DatasetWriter.WriteAsync(Path.Combine(_directory, "bad.parquet"), rows, rowGroupSize: 4);
+        var pipeline = await FeedFixture.PipelineAsync(_directory, Sys.Settings.Config);
+
+        var feed = BatchFeed.RunToChannel(pipeline, Cursor.StartOf(0), Sys);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () => await feed.Batches.ReadAsync());
+        Assert.Contains("fewer than 6 usable samples", error.ToString());
+    }
+
+    [Fact]
     public async Task A_missing_decode_dispatcher_is_a_configuration_error()
     {
         await FeedFixture.WriteShardsAsync(_directory, files: 1, rowsPerFile: 10);

@@ -38,7 +38,7 @@ public static class FeedFixture
 
     public static async Task<BatchPipeline> PipelineAsync(string directory, Config config, Func<DataSettings, DataSettings>? adjust = null)
     {
-        var settings = DataSettingsConfig.FromConfig(config) with { };
+        var settings = DataSettingsConfig.FromConfig(config);
         settings = settings with
         {
             Decode = settings.Decode with { ImageSize = 8, ContextLength = 12 },

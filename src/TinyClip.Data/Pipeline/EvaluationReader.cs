@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using TinyClip.Data.Manifest;
+using TinyClip.Data.Ordering;
+using TinyClip.Data.Quarantine;
+using TinyClip.Data.Reading;
+using TinyClip.Data.Settings;
+using TinyClip.Data.Text;
+
+namespace TinyClip.Data.Pipeline;
+
+/// <summary>
+/// Every usable sample of a (held-out) dataset exactly once, in manifest order, with the eval
+/// transform; the last batch may be short. Evaluation needs all samples and no shuffle, unlike training.
+/// Cursors count batches of epoch 0 and positions in manifest order.
+/// </summary>
+public sealed class EvaluationReader
+{
+    private readonly DatasetManifest _manifest;
+    private readonly DataSettings _settings;
+    private readonly QuarantineLog _quarantine;
+    private readonly SampleProcessor _processor;
+
+    public EvaluationReader(DatasetManifest manifest, DataSettings settings, ICaptionTokenizer tokenizer, QuarantineLog quarantine)
+    {
+        settings.Validate();
+        _manifest = manifest;
+        _settings = settings;
+        _quarantine = quarantine;
+        _processor = new SampleProcessor(settings.Decode, settings.Order.Seed, TransformMode.Eval, tokenizer, quarantine, Counters);
+    }
+
+    public PipelineCounters Counters { get; } = new();
+
+    public async IAsyncEnumerable<TrainingBatch> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var pending = new List<ProcessedSample>();
+        var cursor = Cursor.StartOf(0);
+        var parallelism = _settings.Stream.DecodeParallelism;
+        foreach (var group in _manifest.RowGroups)
+        {
+            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, cancellationToken);
+            var candidates = rows.Select(row => new SampleCandidate(0, row.SampleId, row));
+            foreach (var chunk in candidates.Chunk(parallelism))
+            {
+                var processed = chunk.AsParallel().AsOrdered().WithDegreeOfParallelism(parallelism).Select(_processor.Process);
+                pending.AddRange(processed.Where(p => p.IsUsable));
+                while (pending.Count >= _settings.Order.BatchSize)
+                {
+                    var batch = Build(cursor, pending[.._settings.Order.BatchSize]);
+                    pending.RemoveRange(0, _settings.Order.BatchSize);
+                    cursor = batch.Next;
+                    yield return batch;
+                }
+            }
+        }
+        if (pending.Count > 0) yield return Build(cursor, pending);
+    }
+
+    private TrainingBatch Build(Cursor cursor, IReadOnlyList<ProcessedSample> samples)
+    {
+        var withLabels = _manifest.Files.All(f => f.Columns.LabelColumn is not null);
+        foreach (var _ in samples) Counters.SampleCopiedIntoBatch();
+        Counters.BatchAssembled();
+        return new TrainingBatch(
+            cursor,
+            new Cursor(0, cursor.GlobalBatch + 1, samples[^1].Candidate.Position + 1),
+            samples.SelectMany(s => s.Image!).ToArray(),
+            samples.SelectMany(s => s.Tokens!).ToArray(),
+            withLabels ? samples.Select(s => s.Candidate.Raw.Label ?? -1).ToArray() : null,
+            samples.Select(s => s.Candidate.Raw.Key).ToArray(),
+            samples.Select(s => s.Candidate.Raw.SampleId).ToArray(),
+            _settings.Decode.ImageSize,
+            _settings.Decode.ContextLength);
+    }
+}
