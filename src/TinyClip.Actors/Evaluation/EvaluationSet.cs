@@ -1,5 +1,4 @@
 using TinyClip.Data.Manifest;
-using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
@@ -36,9 +35,8 @@ public sealed class EvaluationSet
     public IReadOnlyList<string> Templates { get; }
 
     /// <summary>
-    /// Reads at most <paramref name="maxSamples"/> samples (0 = all) of one epoch in the split's seeded order.
-    /// Only whole read batches are kept, so up to one batch of rows can be left out; rows that fail to decode are
-    /// skipped (and quarantined) as in training.
+    /// Reads every usable sample of the split once, in manifest order (the first <paramref name="maxSamples"/>
+    /// when that is positive); rows that fail to decode are skipped and quarantined as in training.
     /// </summary>
     public static async Task<EvaluationSet> LoadAsync(IReadOnlyList<string> inputs, string classesFile, string templatesFile,
         DataSettings data, ICaptionTokenizer tokenizer, int imageSize, int contextLength, int maxSamples, int readBatch,
@@ -47,29 +45,31 @@ public sealed class EvaluationSet
         var classes = ReadLines(classesFile, "classes");
         var templates = templatesFile.Length > 0 ? ReadLines(templatesFile, "templates") : new[] { "a photo of a {}." };
         var manifest = await DatasetManifest.BuildAsync(inputs, data.Columns, quarantine, cancellationToken);
-        long available = maxSamples > 0 ? Math.Min(maxSamples, manifest.TotalRows) : manifest.TotalRows;
-        int batch = (int)Math.Max(1, Math.Min(readBatch, available));
-        long batches = available / batch;
         var settings = data with
         {
             Decode = data.Decode with { ImageSize = imageSize, ContextLength = contextLength },
-            Order = data.Order with { BatchSize = batch },
+            Order = data.Order with { BatchSize = readBatch },
         };
-        var pipeline = new BatchPipeline(manifest, settings, tokenizer, quarantine, TransformMode.Eval);
+        var reader = new EvaluationReader(manifest, settings, tokenizer, quarantine);
         var images = new List<float>();
         var tokens = new List<int>();
         var labels = new List<int>();
-        bool withLabels = pipeline.WithLabels;
-        long read = 0;
-        await foreach (var b in new SampleSource(pipeline).ReadAsync(Cursor.StartOf(0), cancellationToken))
+        bool withLabels = true;
+        int count = 0;
+        int limit = maxSamples > 0 ? maxSamples : int.MaxValue;
+        int pixels = 3 * imageSize * imageSize;
+        await foreach (var batch in reader.ReadAsync(cancellationToken))
         {
-            if (b.Cursor.Epoch > 0 || read >= batches) break;
-            images.AddRange(b.Images);
-            tokens.AddRange(b.Tokens);
-            if (withLabels) labels.AddRange(b.Labels!);
-            read++;
+            int take = Math.Min(batch.Count, limit - count);
+            images.AddRange(batch.Images.AsSpan(0, take * pixels).ToArray());
+            tokens.AddRange(batch.Tokens.AsSpan(0, take * contextLength).ToArray());
+            if (batch.Labels is null) withLabels = false;
+            else labels.AddRange(batch.Labels.Take(take));
+            count += take;
+            if (count >= limit) break;
         }
-        return new EvaluationSet(images.ToArray(), tokens.ToArray(), withLabels ? labels.ToArray() : null, (int)(read * batch),
+        if (count == 0) throw new InvalidDataException($"the evaluation data ({string.Join(", ", inputs)}) has no usable sample");
+        return new EvaluationSet(images.ToArray(), tokens.ToArray(), withLabels ? labels.ToArray() : null, count,
             imageSize, contextLength, classes, templates);
     }
 

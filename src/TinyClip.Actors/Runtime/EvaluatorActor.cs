@@ -16,7 +16,7 @@ public sealed class EvaluatorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<(int ImageSize, int ContextLength), EvaluationSet> _sets = new();
 
-    public EvaluatorActor(Func<int, int, EvaluationSet> loadSet, ICaptionTokenizer tokenizer, int batchSize)
+    public EvaluatorActor(Func<int, int, EvaluationSet> loadSet, ICaptionTokenizer tokenizer, int batchSize, IActorRef monitor)
     {
         Receive<EvaluateCheckpoint>(request =>
         {
@@ -33,10 +33,12 @@ public sealed class EvaluatorActor : ReceiveActor
                 _log.Error(e, "Evaluation of {0} failed", request.File);
                 metrics = new Dictionary<string, double> { ["error"] = 1 };
             }
-            Sender.Tell(new EvaluationFinished(request.Stage, request.Step, metrics));
+            var finished = new EvaluationFinished(request.Stage, request.Step, metrics);
+            Sender.Tell(finished);
+            monitor.Tell(finished);
         });
     }
 
-    public static Props Props(Func<int, int, EvaluationSet> loadSet, ICaptionTokenizer tokenizer, int batchSize) =>
-        Akka.Actor.Props.Create(() => new EvaluatorActor(loadSet, tokenizer, batchSize)).WithDispatcher("tinyclip-evaluator-dispatcher");
+    public static Props Props(Func<int, int, EvaluationSet> loadSet, ICaptionTokenizer tokenizer, int batchSize, IActorRef monitor) =>
+        Akka.Actor.Props.Create(() => new EvaluatorActor(loadSet, tokenizer, batchSize, monitor)).WithDispatcher("tinyclip-evaluator-dispatcher");
 }

@@ -1,0 +1,53 @@
+using Akka.Actor;
+using TinyClip.Actors.Runtime;
+
+namespace TinyClip.Actors.Monitoring;
+
+/// <summary>
+/// Turns trainer and evaluator reports into metrics.jsonl lines, TensorBoard scalars and progress updates for the
+/// display. Off the training path: trainers only send it a message per step.
+/// </summary>
+public sealed class RunMonitor : ReceiveActor
+{
+    public RunMonitor(MetricsLog metrics, TensorBoardWriter tensorBoard, Action<ProgressUpdate> progress, Action<string> log, int logEvery)
+    {
+        Receive<TrainerStepped>(stepped =>
+        {
+            var r = stepped.Report;
+            double stepsPerSecond = stepped.SamplesPerSecond / stepped.GlobalBatch;
+            TimeSpan? eta = stepsPerSecond > 0 ? TimeSpan.FromSeconds((stepped.TotalSteps - r.Step) / stepsPerSecond) : null;
+            progress(new ProgressUpdate(stepped.Stage, r.Step, stepped.TotalSteps, stepped.SamplesPerSecond, r.Loss, eta));
+            if (r.Step % logEvery != 0 && r.Step != stepped.TotalSteps && !r.Skipped) return;
+            metrics.Append(new Dictionary<string, object>
+            {
+                ["type"] = "train", ["stage"] = stepped.Stage, ["step"] = r.Step, ["loss"] = r.Loss, ["distill"] = r.Distill,
+                ["clip"] = r.Clip, ["lr"] = r.LearningRate, ["grad_norm"] = r.GradientNorm, ["skipped"] = r.Skipped,
+                ["samples_per_second"] = stepped.SamplesPerSecond, ["time"] = DateTimeOffset.UtcNow,
+            });
+            tensorBoard.Scalar($"{stepped.Stage}/loss", r.Step, r.Loss);
+            tensorBoard.Scalar($"{stepped.Stage}/lr", r.Step, r.LearningRate);
+            tensorBoard.Scalar($"{stepped.Stage}/samples_per_second", r.Step, stepped.SamplesPerSecond);
+        });
+        Receive<EvaluationFinished>(evaluated =>
+        {
+            var record = new Dictionary<string, object> { ["type"] = "eval", ["stage"] = evaluated.Stage, ["step"] = evaluated.Step, ["time"] = DateTimeOffset.UtcNow };
+            foreach (var (name, value) in evaluated.Metrics)
+            {
+                record[name] = value;
+                tensorBoard.Scalar($"{evaluated.Stage}/eval/{name}", evaluated.Step, value);
+            }
+            metrics.Append(record);
+            log($"eval {evaluated.Stage} step {evaluated.Step}: " + string.Join(", ", evaluated.Metrics.Select(kv => $"{kv.Key}={kv.Value:0.###}")));
+        });
+        Receive<TrainerResumed>(resumed =>
+        {
+            if (resumed.Rank != 0) return;
+            foreach (var rejected in resumed.Rejected) log($"checkpoint rejected: {rejected}");
+            log($"stage {resumed.Stage}: resumed at step {resumed.Step}");
+        });
+        Receive<TrainerStopped>(stopped => { if (stopped.Rank == 0) log($"stage {stopped.Stage}: stopped after step {stopped.Step}"); });
+    }
+
+    public static Props Props(MetricsLog metrics, TensorBoardWriter tensorBoard, Action<ProgressUpdate> progress, Action<string> log, int logEvery) =>
+        Akka.Actor.Props.Create(() => new RunMonitor(metrics, tensorBoard, progress, log, logEvery));
+}
