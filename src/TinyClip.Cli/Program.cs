@@ -1,1 +1,9 @@
-Console.Error.WriteLine("tinyclip: commands are added as the runtime lands."); return 1;
+using System.CommandLine;
+using TinyClip.Cli;
+
+var root = new RootCommand("tinyclip: distil CLIP models into tiny ones (TinyCLIP) on an Akka.NET runtime")
+{
+    TrainCommand.Create(),
+    StatusCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -51,6 +51,8 @@ public static class RunHost
         var journal = run.Persistence.Journal == JournalKind.Sqlite
             ? JournalConfig.Sqlite(Path.Combine(runDirectory, "journal.db"), run.Persistence.SqliteBusyTimeoutMs)
             : ConfigurationFactory.Empty; // PostgreSQL settings come from the user's configuration (hocon/postgres.conf)
+        var persistenceId = $"run:{run.Name}";
+        new RunIdentity(run.Name, persistenceId, run.Persistence.Journal == JournalKind.Sqlite ? "sqlite" : "postgresql").Write(runDirectory);
         using var system = ActorSystem.Create("tinyclip", journal.WithFallback(config));
         using var metrics = new MetricsLog(Path.Combine(runDirectory, "metrics.jsonl"));
         using var tensorBoard = new TensorBoardWriter(Path.Combine(runDirectory, "tensorboard"));
@@ -76,7 +78,7 @@ public static class RunHost
 
         var completion = new TaskCompletionSource<RunFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = system.ActorOf(CompletionListener.Props(completion), "listener");
-        var supervisorSettings = new StageSupervisorSettings($"run:{run.Name}", run.Seed, run.Persistence.SnapshotEveryEvents,
+        var supervisorSettings = new StageSupervisorSettings(persistenceId, run.Seed, run.Persistence.SnapshotEveryEvents,
             run.Persistence.MaxStageRestarts, TimeSpan.FromSeconds(1));
         var supervisorProps = StageSupervisor.Props(plan, supervisorSettings, workers, evaluator, workerSettings.MemberNames("local"), listener);
         var supervisor = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(supervisorProps, "stage-supervisor",

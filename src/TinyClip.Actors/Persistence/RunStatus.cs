@@ -1,0 +1,54 @@
+using System.Text;
+
+namespace TinyClip.Actors.Persistence;
+
+/// <summary>What `tinyclip status` prints: the events in order and where a restart would resume.</summary>
+public sealed record RunStatus(IReadOnlyList<IStageEvent> Events, ResumePoint? Resume, bool Completed)
+{
+    public static RunStatus From(IReadOnlyList<IStageEvent> events)
+    {
+        var history = RunHistory.From(events);
+        return new RunStatus(events, history.Resume, history.IsCompleted);
+    }
+
+    public object ToJson() => new Dictionary<string, object?>
+    {
+        ["events"] = Events.Select(Describe).ToList(),
+        ["resume"] = Resume is null ? null : new Dictionary<string, object> { ["stage"] = Resume.Stage, ["step"] = Resume.Step },
+        ["completed"] = Completed,
+    };
+
+    public string ToText()
+    {
+        var text = new StringBuilder();
+        foreach (var e in Events)
+        {
+            var d = Describe(e);
+            text.Append($"{d["type"],-20}");
+            foreach (var (key, value) in d.Where(kv => kv.Key != "type")) text.Append($" {key}={Format(value)}");
+            text.AppendLine();
+        }
+        text.AppendLine(Completed ? "run completed" : Resume is null ? "nothing to resume" : $"a restart resumes stage '{Resume.Stage}' at step {Resume.Step}");
+        return text.ToString();
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        IReadOnlyDictionary<string, double> metrics => "{" + string.Join(", ", metrics.Select(kv => $"{kv.Key}: {kv.Value:0.####}")) + "}",
+        IEnumerable<string> list => "[" + string.Join(", ", list) + "]",
+        double d => d.ToString("0.####"),
+        _ => value?.ToString() ?? "",
+    };
+
+    private static Dictionary<string, object?> Describe(IStageEvent e) => e switch
+    {
+        RunPlanned p => new() { ["type"] = "RunPlanned", ["plan"] = p.PlanHash, ["stages"] = p.Stages },
+        StageStarted s => new() { ["type"] = "StageStarted", ["stage"] = s.Stage, ["kind"] = s.Kind, ["student"] = s.Student, ["source"] = s.Source },
+        WorkersChanged w => new() { ["type"] = "WorkersChanged", ["generation"] = w.Generation, ["members"] = w.Members },
+        CheckpointCommitted c => new() { ["type"] = "CheckpointCommitted", ["stage"] = c.Stage, ["step"] = c.Step, ["samples"] = c.SamplesSeen, ["epoch"] = c.Epoch, ["file"] = c.File },
+        EvalRecorded v => new() { ["type"] = "EvalRecorded", ["stage"] = v.Stage, ["step"] = v.Step, ["metrics"] = v.Metrics },
+        StageCompleted c => new() { ["type"] = "StageCompleted", ["stage"] = c.Stage, ["file"] = c.File, ["metrics"] = c.Metrics },
+        RunCompleted => new() { ["type"] = "RunCompleted" },
+        _ => new() { ["type"] = e.GetType().Name },
+    };
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Spectre.Console;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Monitoring;
+using TinyClip.Actors.Runtime;
+
+namespace TinyClip.Cli;
+
+/// <summary><c>train</c>: runs (or resumes) the plan of a configuration; with none, the embedded demo plan.</summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "HOCON file with the plan and settings (default: the embedded demo plan, hocon/demo.conf)" };
+        var runDir = new Option<string?>("--run-dir") { Description = "Run directory (journal, checkpoints, metrics); default runs/<tinyclip.run.name>" };
+        var sets = new Option<string[]>("--set") { Description = "Override a setting: --set tinyclip.plan.distill.steps=100 (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("train", "Run the stages of a plan; rerun the same command after a crash or Ctrl-C to resume") { config, runDir, sets };
+        command.SetAction((result, cancellationToken) => CliErrors.Report(async () =>
+        {
+            var overrides = (result.GetValue(sets) ?? Array.Empty<string>()).ToList();
+            if (result.GetValue(runDir) is { } dir) overrides.Add($"tinyclip.run.dir={dir}");
+            var settings = TinyClipConfig.Load(result.GetValue(config), overrides);
+            var console = new TerminalConsole(!Console.IsOutputRedirected, settings.GetInt("tinyclip.training.log-every-steps", 10));
+            var outcome = await RunHost.RunAsync(settings, console, cancellationToken);
+            var report = RunReport.From(outcome.Events);
+            if (report.Rows.Count > 0)
+            {
+                PrintTable(report);
+                report.WriteFiles(outcome.RunDirectory);
+            }
+            Console.WriteLine(outcome.Succeeded ? $"run completed: {outcome.RunDirectory}" : $"run not completed: {outcome.Message}");
+            return outcome.Succeeded ? 0 : cancellationToken.IsCancellationRequested ? 130 : 1;
+        }));
+        return command;
+    }
+
+    private static void PrintTable(RunReport report)
+    {
+        var table = new Table().AddColumns("stage", "model", "params image+text", "zero-shot top-1", "retrieval R@1 (i2t/t2i)", "samples/s");
+        foreach (var row in report.Rows)
+            table.AddRow(row.Stage, row.Model, row.ParameterSummary, RunReport.Percent(row.ZeroShotTop1), $"{RunReport.Percent(row.ImageToTextR1)} / {RunReport.Percent(row.TextToImageR1)}", row.SamplesPerSecond.ToString("F0"));
+        AnsiConsole.Write(table);
+    }
+}
