@@ -39,9 +39,8 @@ public sealed class RunMonitor : ReceiveActor
             metrics.Append(record);
             log($"eval {evaluated.Stage} step {evaluated.Step}: " + string.Join(", ", evaluated.Metrics.Select(kv => $"{kv.Key}={kv.Value:0.###}")));
         });
-        Receive<TrainerResumed>(resumed =>
+        Receive<StageResumed>(resumed =>
         {
-            if (resumed.Rank != 0) return;
             foreach (var rejected in resumed.Rejected) log($"checkpoint rejected: {rejected}");
             log($"stage {resumed.Stage}: resumed at step {resumed.Step}");
         });

@@ -40,10 +40,7 @@ public sealed class TrainerActor : ReceiveActor
             TorchSharp.torch.random.manual_seed(setup.InitSeed);
             _core = TrainerCore.Create(setup, run.Collective);
             _checkpoints = new StageCheckpoints(setup.RunDirectory, setup.Assignment.Stage.Name, setup.KeepLastCheckpoints);
-            var resumed = _core.Resume(_checkpoints);
-            if (resumed is not null || setup.Assignment.ResumeFrom.Count > 0)
-                Context.Parent.Tell(new TrainerResumed(setup.Assignment.Stage.Name, setup.Rank, _core.Step,
-                    resumed?.Rejected ?? setup.Assignment.ResumeFrom.Select(c => c.File + ": rejected").ToList()));
+            _core.Resume();
             _clock.Restart();
             _stepsSinceClock = 0;
             Self.Tell(new NextStep(run));

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Event;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Training;
 using TinyClip.Data.Ordering;
@@ -32,7 +31,6 @@ public sealed class WorkerGroup : ReceiveActor
     private readonly WorkerGroupSettings _settings;
     private readonly IStageDataSource _data;
     private readonly IActorRef _monitor;
-    private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IReadOnlyList<IActorRef> _trainers;
     private CancellationTokenSource? _feedCancellation;
     private InProcessCollectiveGroup? _collective;
@@ -52,7 +50,6 @@ public sealed class WorkerGroup : ReceiveActor
         Receive<RunStage>(run => Start(run.Assignment));
         Receive<StopGracefully>(_ => _stop.Request());
         Receive<TrainerStepped>(stepped => _monitor.Forward(stepped));
-        Receive<TrainerResumed>(resumed => _monitor.Forward(resumed));
         Receive<TrainerStopped>(stopped => _monitor.Forward(stopped));
         Receive<TrainerFailed>(OnTrainerFailed);
     }
@@ -66,9 +63,16 @@ public sealed class WorkerGroup : ReceiveActor
         _supervisor = Sender;
         _failureReported = false;
         _attempt++;
-        var resumeFrom = assignment.ResumeFrom.FirstOrDefault(c => StageCheckpoints.Verify(c) is null);
-        foreach (var rejected in assignment.ResumeFrom.TakeWhile(c => c != resumeFrom))
-            _log.Warning("Checkpoint {0} cannot be used ({1}); trying an older one", rejected.File, StageCheckpoints.Verify(rejected));
+        var rejected = new List<string>();
+        CheckpointRef? resumeFrom = null;
+        foreach (var candidate in assignment.ResumeFrom)
+        {
+            var problem = StageCheckpoints.Verify(candidate);
+            if (problem is null) { resumeFrom = candidate; break; }
+            rejected.Add($"{candidate.File}: {problem}");
+        }
+        if (assignment.ResumeFrom.Count > 0)
+            _monitor.Tell(new StageResumed(assignment.Stage.Name, resumeFrom?.Step ?? 0, rejected));
         var verified = assignment with { ResumeFrom = resumeFrom is null ? Array.Empty<CheckpointRef>() : new[] { resumeFrom } };
         _current = verified;
         var cursor = resumeFrom is null ? Cursor.StartOf(0) : new Cursor((int)resumeFrom.Epoch, resumeFrom.GlobalBatch, resumeFrom.Position);

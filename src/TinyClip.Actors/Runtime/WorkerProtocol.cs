@@ -37,8 +37,8 @@ public sealed record CheckpointCadence(long EverySteps, long EvalEverySteps)
 /// <summary>Trainer (rank 0) -> group: progress of the stage, for metrics and the display.</summary>
 public sealed record TrainerStepped(string Stage, long TotalSteps, int GlobalBatch, StepReport Report, double SamplesPerSecond);
 
-/// <summary>Trainer -> group: it resumed from a checkpoint (or had to skip corrupt ones).</summary>
-public sealed record TrainerResumed(string Stage, int Rank, long Step, IReadOnlyList<string> Rejected);
+/// <summary>Group -> monitor: the stage resumes at <paramref name="Step"/>; <paramref name="Rejected"/> lists the newer checkpoints that failed verification.</summary>
+public sealed record StageResumed(string Stage, long Step, IReadOnlyList<string> Rejected);
 
 /// <summary>Trainer -> group: the stage failed on this trainer.</summary>
 public sealed record TrainerFailed(long Attempt, int Rank, string Reason, bool Fatal);

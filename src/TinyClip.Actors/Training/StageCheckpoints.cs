@@ -7,9 +7,6 @@ using static TorchSharp.torch;
 
 namespace TinyClip.Actors.Training;
 
-/// <summary>A checkpoint that verified and was loaded: the step it resumes at and the data cursor of that step.</summary>
-public sealed record ResumedCheckpoint(CheckpointRef Source, Cursor Cursor, IReadOnlyList<string> Rejected);
-
 /// <summary>
 /// The files of a stage's checkpoints under checkpoints/&lt;stage&gt;/: step-N.optim.safetensors (optimiser state),
 /// then step-N.safetensors (the student with OpenCLIP names; its metadata holds the optimiser file's SHA-256 and
@@ -46,28 +43,14 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
         });
     }
 
-    /// <summary>
-    /// Loads the newest candidate whose files verify into <paramref name="student"/> and <paramref name="optimizer"/>;
-    /// null when none does (the caller then starts the stage over).
-    /// </summary>
-    public ResumedCheckpoint? LoadNewestValid(IReadOnlyList<CheckpointRef> newestFirst, ClipModel student, AdamW optimizer)
+    /// <summary>Loads a checkpoint that <see cref="Verify"/> accepted into <paramref name="student"/> and <paramref name="optimizer"/>; returns the data cursor of its next step.</summary>
+    public static Cursor Load(CheckpointRef checkpoint, ClipModel student, AdamW optimizer)
     {
-        var rejected = new List<string>();
-        foreach (var candidate in newestFirst)
-        {
-            var problem = Verify(candidate);
-            if (problem is not null)
-            {
-                rejected.Add($"{candidate.File}: {problem}");
-                continue;
-            }
-            using var weights = SafeTensors.Read(candidate.File);
-            using var optimizerState = SafeTensors.Read(OptimizerPathOf(candidate.File));
-            student.LoadStateDict(weights.Tensors, strict: true);
-            optimizer.LoadStateDict(optimizerState.Tensors);
-            return new ResumedCheckpoint(candidate, Cursor.FromJson(weights.Metadata[CursorKey]), rejected);
-        }
-        return null;
+        using var weights = SafeTensors.Read(checkpoint.File);
+        using var optimizerState = SafeTensors.Read(OptimizerPathOf(checkpoint.File));
+        student.LoadStateDict(weights.Tensors, strict: true);
+        optimizer.LoadStateDict(optimizerState.Tensors);
+        return Cursor.FromJson(weights.Metadata[CursorKey]);
     }
 
     /// <summary>Why the checkpoint cannot be used, or null when both files are intact.</summary>

@@ -82,13 +82,13 @@ public sealed class TrainerCore : IDisposable
         return new TrainerCore(setup, collective, device, student, teacher, optimizer, startStep: 0);
     }
 
-    /// <summary>Loads the newest valid committed checkpoint (if any) and continues after its step.</summary>
-    public ResumedCheckpoint? Resume(StageCheckpoints checkpoints)
+    /// <summary>Loads the assignment's (verified) checkpoint, if it has one, and continues after its step.</summary>
+    public void Resume()
     {
-        if (_setup.Assignment.ResumeFrom.Count == 0) return null;
-        var resumed = checkpoints.LoadNewestValid(_setup.Assignment.ResumeFrom, Student, Optimizer);
-        if (resumed is not null) Step = resumed.Source.Step;
-        return resumed;
+        if (_setup.Assignment.ResumeFrom.Count == 0) return;
+        var checkpoint = _setup.Assignment.ResumeFrom[0];
+        StageCheckpoints.Load(checkpoint, Student, Optimizer);
+        Step = checkpoint.Step;
     }
 
     /// <summary>One optimisation step on this trainer's slice of the global batch. <paramref name="stopRequested"/> is

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace TinyClip.Integration.Tests;
+
+/// <summary>The built `tinyclip` CLI run as a child process (copied beside the tests by the project reference).</summary>
+public sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private CliProcess(Process process) => _process = process;
+
+    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "tinyclip.dll");
+
+    public static CliProcess Start(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(CliDll);
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        var cli = new CliProcess(process);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (cli._output) cli._output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (cli._output) cli._output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return cli;
+    }
+
+    /// <summary>Runs to completion (bounded) and returns the exit code and everything printed.</summary>
+    public static (int ExitCode, string Output) Run(TimeSpan timeout, params string[] args)
+    {
+        using var cli = Start(args);
+        return (cli.WaitForExit(timeout), cli.Output);
+    }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    public bool HasExited => _process.HasExited;
+
+    public int WaitForExit(TimeSpan timeout)
+    {
+        if (!_process.WaitForExit(timeout))
+        {
+            Kill();
+            throw new TimeoutException($"tinyclip did not finish within {timeout}:\n{Output}");
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no flushing; what is durable is what survives.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+}

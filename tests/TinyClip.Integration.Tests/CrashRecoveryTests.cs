@@ -1,0 +1,137 @@
+using System.Text.Json;
+
+namespace TinyClip.Integration.Tests;
+
+/// <summary>
+/// The real CLI killed with SIGKILL mid-run and started again with the same command ends with exactly the weights of
+/// an uninterrupted run (bitwise: the CPU math is deterministic and every random draw is seeded from the step).
+/// </summary>
+public sealed class CrashRecoveryTests : IDisposable
+{
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-crash-").FullName;
+
+    private (string Config, string RunDirectory) Fresh(string name)
+    {
+        var directory = Path.Combine(_directory, name);
+        Directory.CreateDirectory(directory);
+        return (TinyRun.WriteConfig(directory), Path.Combine(directory, "run"));
+    }
+
+    private static void RunToEnd(string config, string runDirectory)
+    {
+        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", runDirectory);
+        Assert.True(exit == 0, output);
+    }
+
+    /// <summary>Starts a run and kills it once <paramref name="ready"/> holds (polled), never later than the run's end.</summary>
+    private static void RunAndKill(string config, string runDirectory, Func<bool> ready)
+    {
+        using var cli = CliProcess.Start("train", "--config", config, "--run-dir", runDirectory);
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (!ready())
+        {
+            Assert.False(cli.HasExited, "the run ended before the kill point:\n" + cli.Output);
+            Assert.True(DateTime.UtcNow < deadline, "kill point not reached:\n" + cli.Output);
+            Thread.Sleep(20);
+        }
+        cli.Kill();
+    }
+
+    private static IReadOnlyList<string> Events(string runDirectory)
+    {
+        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
+        Assert.True(exit == 0, output);
+        using var json = JsonDocument.Parse(output);
+        return json.RootElement.GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() != "EvalRecorded")
+            .Select(e => $"{e.GetProperty("type").GetString()} {(e.TryGetProperty("stage", out var s) ? s.GetString() : "")} {(e.TryGetProperty("step", out var n) ? n.GetInt64() : -1)}")
+            .ToList();
+    }
+
+    [Fact]
+    public void Killed_twice_and_rerun_ends_with_the_weights_and_events_of_an_uninterrupted_run()
+    {
+        var (config, reference) = Fresh("uninterrupted");
+        RunToEnd(config, reference);
+
+        var (config2, crashed) = Fresh("crashed");
+        // First kill: in the teacher stage, after at least two checkpoints. Second: in the distill stage.
+        RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 2);
+        Assert.False(File.Exists(TinyRun.FinalStudent(crashed, "teacher")));
+        RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "distill") >= 1);
+        Assert.False(File.Exists(TinyRun.FinalStudent(crashed, "distill")));
+        RunToEnd(config2, crashed);
+
+        foreach (var stage in new[] { "teacher", "distill" })
+        {
+            var expected = TinyRun.Weights(TinyRun.FinalStudent(reference, stage));
+            var actual = TinyRun.Weights(TinyRun.FinalStudent(crashed, stage));
+            Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+            foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{stage}: {name} differs");
+        }
+        Assert.Equal(Events(reference), Events(crashed));
+    }
+
+    [Fact]
+    public void A_corrupt_newest_checkpoint_is_detected_and_the_previous_one_is_used()
+    {
+        var (config, reference) = Fresh("uninterrupted");
+        RunToEnd(config, reference);
+
+        var (config2, crashed) = Fresh("corrupt");
+        RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 3);
+        var newest = CommittedCheckpoints(crashed).Last();
+        var bytes = File.ReadAllBytes(newest);
+        bytes[^5] ^= 0x40; // one flipped bit in the tensor data
+        File.WriteAllBytes(newest, bytes);
+
+        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config2, "--run-dir", crashed);
+        Assert.True(exit == 0, output);
+        Assert.Contains("checkpoint rejected", output);
+        var expected = TinyRun.Weights(TinyRun.FinalStudent(reference, "distill"));
+        var actual = TinyRun.Weights(TinyRun.FinalStudent(crashed, "distill"));
+        foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{name} differs");
+    }
+
+    private static IReadOnlyList<string> CommittedCheckpoints(string runDirectory)
+    {
+        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
+        Assert.True(exit == 0, output);
+        using var json = JsonDocument.Parse(output);
+        return json.RootElement.GetProperty("events").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == "CheckpointCommitted")
+            .Select(e => e.GetProperty("file").GetString()!).ToList();
+    }
+
+    [Fact]
+    public void A_journal_that_cannot_be_opened_is_a_clear_error()
+    {
+        var (config, run) = Fresh("badjournal");
+        Directory.CreateDirectory(run);
+        File.WriteAllBytes(Path.Combine(run, "journal.db"), System.Text.Encoding.ASCII.GetBytes(new string('x', 4096)));
+        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", run);
+        Assert.Equal(2, exit);
+        Assert.Contains("journal", output);
+        Assert.Contains("cannot be opened", output);
+        Assert.DoesNotContain("   at ", output); // no stack trace
+    }
+
+    [Fact]
+    public void A_run_directory_in_use_by_another_process_is_refused()
+    {
+        var (config, run) = Fresh("locked");
+        using var first = CliProcess.Start("train", "--config", config, "--run-dir", run);
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (!File.Exists(Path.Combine(run, "run.json")) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", run);
+        Assert.Equal(2, exit);
+        Assert.Contains("in use by another process", output);
+        first.Kill();
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
