@@ -6,4 +6,6 @@ var root = new RootCommand("tinyclip: distil CLIP models into tiny ones (TinyCLI
     TrainCommand.Create(),
     StatusCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Ctrl-C cancels the command's token and `train` then stops after writing a checkpoint, which can take a step or
+// two: wait for it instead of System.CommandLine's default of abandoning the command after a short timeout.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromMinutes(10) });

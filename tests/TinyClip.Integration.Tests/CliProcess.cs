@@ -49,6 +49,13 @@ public sealed class CliProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGINT, as Ctrl-C on a terminal sends.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start("kill", new[] { "-INT", _process.Id.ToString() })!;
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no shutdown hooks, no flushing; what is durable is what survives.</summary>
     public void Kill()
     {

@@ -94,6 +94,35 @@ public sealed class CrashRecoveryTests : IDisposable
         foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{name} differs");
     }
 
+    [Fact]
+    public void Ctrl_c_stops_after_a_checkpoint_and_the_rerun_finishes_with_the_same_weights()
+    {
+        var (config, reference) = Fresh("uninterrupted");
+        RunToEnd(config, reference);
+
+        var (config2, interrupted) = Fresh("interrupted");
+        using (var cli = CliProcess.Start("train", "--config", config2, "--run-dir", interrupted))
+        {
+            var deadline = DateTime.UtcNow + RunTimeout;
+            while (TinyRun.CheckpointFiles(interrupted, "teacher") < 1)
+            {
+                Assert.False(cli.HasExited, cli.Output);
+                Assert.True(DateTime.UtcNow < deadline, cli.Output);
+                Thread.Sleep(20);
+            }
+            cli.Interrupt();
+            Assert.Equal(130, cli.WaitForExit(RunTimeout));
+            Assert.Contains("stopped on request after the checkpoint at step", cli.Output);
+        }
+        var status = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", interrupted);
+        Assert.Contains("a restart resumes stage 'teacher' at step", status.Output);
+
+        RunToEnd(config2, interrupted);
+        var expected = TinyRun.Weights(TinyRun.FinalStudent(reference, "distill"));
+        var actual = TinyRun.Weights(TinyRun.FinalStudent(interrupted, "distill"));
+        foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{name} differs");
+    }
+
     private static IReadOnlyList<string> CommittedCheckpoints(string runDirectory)
     {
         var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
