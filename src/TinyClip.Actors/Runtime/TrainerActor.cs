@@ -3,6 +3,8 @@ using Akka.Actor;
 using Akka.Event;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Training;
+using System.Threading.Channels;
+using TinyClip.Data;
 using TinyClip.Data.Pipeline;
 
 namespace TinyClip.Actors.Runtime;
@@ -125,9 +127,12 @@ public sealed class TrainerActor : ReceiveActor
         Release();
     }
 
-    private void Fail(Exception e, bool fatal)
+    private void Fail(Exception error, bool fatal)
     {
         var run = _run!;
+        // A failed feed completes the slices channel with its error: report the feed's error, not the channel's.
+        var e = error is ChannelClosedException { InnerException: { } cause } ? cause : error;
+        fatal |= e is DataConfigurationException;
         _log.Error(e, "Trainer {0} failed in stage {1}", run.Setup.Rank, run.Setup.Assignment.Stage.Name);
         run.Collective.Abort($"trainer {run.Setup.Rank} failed: {e.Message}");
         Context.Parent.Tell(new TrainerFailed(run.Attempt, run.Setup.Rank,

@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using Akka.Actor;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Runtime;
+using TinyClip.Actors.Tests.Training;
+using TinyClip.Actors.Training;
+using TinyClip.Data.Ordering;
+using TinyClip.Data.Pipeline;
+using TinyClip.Model;
+using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
+
+namespace TinyClip.Actors.Tests.Runtime;
+
+/// <summary>The worker group's protocol with the supervisor, with real trainers on a tiny model and synthetic batches.</summary>
+public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-group-").FullName;
+
+    public WorkerGroupProtocolTests() : base(TinyClipConfig.Reference) { }
+
+    /// <summary>Synthetic global batches from a cursor; optionally fails after some batches.</summary>
+    private sealed class SyntheticData(int failAfter = int.MaxValue) : IStageDataSource
+    {
+        public long FirstBatchRead { get; private set; } = -1;
+
+        public async IAsyncEnumerable<TrainingBatch> Read(StageSpec stage, Cursor from, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            FirstBatchRead = from.GlobalBatch;
+            for (long g = from.GlobalBatch; ; g++)
+            {
+                if (g - from.GlobalBatch >= failAfter) throw new IOException("disk on fire");
+                await Task.Yield();
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return TrainingFixtures.Batch(g, stage.BatchSize);
+            }
+        }
+    }
+
+    private IActorRef Group(IStageDataSource data) => Sys.ActorOf(WorkerGroup.Props(
+        new WorkerGroupSettings(new[] { "cpu", "cpu" }, _directory, TrainingFixtures.VocabularySize, CheckpointEverySteps: 2,
+            KeepLastCheckpoints: 2, MaxNonFiniteStepsInRow: 5, AllowPickle: false, BatchesInFlight: 2, TimeSpan.FromSeconds(60)),
+        data, CreateTestProbe().Ref));
+
+    [Fact]
+    public void A_stage_reports_checkpoints_at_the_cadence_then_its_final_student()
+    {
+        var supervisor = CreateTestProbe();
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
+        var group = Group(new SyntheticData());
+        group.Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+
+        var checkpoints = new[] { supervisor.ExpectMsg<CheckpointWritten>(Wait), supervisor.ExpectMsg<CheckpointWritten>(Wait) };
+        Assert.Equal(new[] { 2L, 4L }, checkpoints.Select(c => c.Step));
+        Assert.Equal(new[] { 16L, 32L }, checkpoints.Select(c => c.SamplesSeen));
+        Assert.Equal(new[] { 2L, 4L }, checkpoints.Select(c => c.GlobalBatch)); // cursor of the next step
+        foreach (var c in checkpoints) Assert.Null(StageCheckpoints.Verify(new CheckpointRef(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch, c.Position)));
+
+        var finished = supervisor.ExpectMsg<StageFinished>(Wait);
+        Assert.Equal(TinyClip.Model.AtomicFile.Sha256(finished.File), finished.Sha256);
+        using var student = ClipCheckpoint.LoadModel(finished.File);
+        Assert.Equal(student.ParameterCounts().Image, (long)finished.Metrics["params_image"]);
+        supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void Resuming_starts_the_feed_at_the_checkpoint_cursor_and_skips_a_corrupt_newest_checkpoint()
+    {
+        var supervisor = CreateTestProbe();
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
+        var first = Group(new SyntheticData());
+        first.Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+        var c2 = supervisor.ExpectMsg<CheckpointWritten>(Wait);
+        var c4 = supervisor.ExpectMsg<CheckpointWritten>(Wait);
+        supervisor.ExpectMsg<StageFinished>(Wait);
+        Sys.Stop(first);
+
+        File.AppendAllText(c4.File, "tampered");
+        var refs = new[] { c4, c2 }.Select(c => new CheckpointRef(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch, c.Position)).ToList();
+        var data = new SyntheticData();
+        var resumed = Group(data);
+        resumed.Tell(new RunStage(TrainingFixtures.Assignment(stage, null, refs)), supervisor.Ref);
+        Assert.Equal(4L, supervisor.ExpectMsg<CheckpointWritten>(Wait).Step); // steps 3..4 again, from checkpoint 2
+        Assert.Equal(2L, data.FirstBatchRead);
+        supervisor.ExpectMsg<StageFinished>(Wait);
+    }
+
+    [Fact]
+    public void A_failing_data_source_fails_the_stage_once()
+    {
+        var supervisor = CreateTestProbe();
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
+        var group = Group(new SyntheticData(failAfter: 3));
+        group.Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+        supervisor.ExpectMsg<CheckpointWritten>(Wait);
+        var failed = supervisor.ExpectMsg<StageFailed>(Wait);
+        Assert.Contains("disk on fire", failed.Reason);
+        Assert.False(failed.Fatal);
+        supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+
+    void IDisposable.Dispose()
+    {
+        Shutdown();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
