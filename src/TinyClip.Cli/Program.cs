@@ -5,5 +5,10 @@ var root = new RootCommand("tinyclip: distil CLIP models into tiny ones (TinyCLI
 {
     TrainCommand.Create(),
     StatusCommand.Create(),
+    EvalCommand.Create(),
+    EmbedCommand.Create(),
+    TokenizeCommand.Create(),
+    InfoCommand.Create(),
+    ExportCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
