@@ -85,8 +85,9 @@ public static class EmbedCommand
     }
 
     /// <summary>Normalised embeddings; images go through the eval transform at the model's resolution, texts through the model's context length.</summary>
-    public static Embeddings Embed(ClipModel model, IReadOnlyList<string> imagePaths, ClipTokenizer? tokenizer, IReadOnlyList<string> texts)
+    public static Embeddings Embed(ClipModel model, IReadOnlyList<string> imagePaths, ICaptionTokenizer? tokenizer, IReadOnlyList<string> texts)
     {
+        if (texts.Count > 0 && tokenizer is null) throw new ArgumentNullException(nameof(tokenizer), "texts need the model's tokenizer");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         model.eval();
