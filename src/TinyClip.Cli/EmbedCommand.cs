@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using SixLabors.ImageSharp;
 using TinyClip.Actors.Configuration;
-using TinyClip.Actors.Training;
 using TinyClip.Data.Imaging;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Text;
@@ -22,8 +21,8 @@ public static class EmbedCommand
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model checkpoint (.safetensors; .pt/.bin with --allow-pickle)", Required = true };
-        var arch = new Option<string?>("--arch") { Description = "Preset name whose head widths and activation apply when the checkpoint's metadata lacks them" };
-        var config = new Option<string?>("--config") { Description = "OpenCLIP model-config JSON, used like --arch" };
+        var arch = CheckpointModel.ArchOption();
+        var config = CheckpointModel.ConfigOption();
         var tokenizer = new Option<string?>("--tokenizer") { Description = "CLIP BPE merges file (needed with --text)" };
         var images = new Option<string[]>("--image") { Description = "Image file (repeatable)", AllowMultipleArgumentsPerToken = true };
         var texts = new Option<string[]>("--text") { Description = "Text (repeatable)", AllowMultipleArgumentsPerToken = true };
@@ -43,7 +42,8 @@ public static class EmbedCommand
             if (textInputs.Length > 0 && tokenizerPath is null)
                 throw new InvalidSettingException("--tokenizer", "embedding text needs the model's tokenizer");
 
-            using var model = LoadModel(result.GetValue(checkpoint)!, result.GetValue(allowPickle), DescribedHints(result.GetValue(arch), result.GetValue(config)));
+            using var model = CheckpointModel.Load(result.GetValue(checkpoint)!, result.GetValue(allowPickle),
+                CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)));
             ClipTokenizer? textTokenizer = null;
             if (tokenizerPath is not null)
             {
@@ -55,33 +55,6 @@ public static class EmbedCommand
             return Task.FromResult(0);
         }));
         return command;
-    }
-
-    /// <summary>
-    /// The checkpoint's model. Shapes fix the architecture; head widths and activation come from the file's
-    /// metadata, then from <paramref name="described"/>, then OpenCLIP's defaults.
-    /// </summary>
-    public static ClipModel LoadModel(string path, bool allowPickle, ArchitectureHints? described)
-    {
-        using var checkpoint = CheckpointLoader.Load(path, allowPickle);
-        return ClipModel.FromStateDict(checkpoint.Tensors, ArchitectureHints.FromMetadata(checkpoint.Metadata, described));
-    }
-
-    /// <summary>The hints of a preset (--arch) or OpenCLIP JSON (--config); null when neither is given.</summary>
-    public static ArchitectureHints? DescribedHints(string? preset, string? configFile)
-    {
-        if (preset is not null && configFile is not null)
-            throw new InvalidSettingException("--arch/--config", "give one of them, not both");
-        var (option, model) = preset is not null ? ("--arch", preset) : configFile is not null ? ("--config", configFile) : (null, null);
-        if (option is null) return null;
-        try
-        {
-            return ArchitectureHints.From(ModelCatalog.Resolve(model!, vocabularySize: null));
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            throw new InvalidSettingException(option, e.Message);
-        }
     }
 
     /// <summary>Normalised embeddings; images go through the eval transform at the model's resolution, texts through the model's context length.</summary>

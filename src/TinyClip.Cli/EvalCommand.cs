@@ -23,15 +23,18 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
         var maxSamples = new Option<int>("--max-samples") { Description = "Evaluate the first N usable samples only (0 = all)", DefaultValueFactory = _ => 0 };
         var batchSize = new Option<int>("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => 64 };
+        var arch = CheckpointModel.ArchOption();
+        var config = CheckpointModel.ConfigOption();
         var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
         var command = new Command("eval", "Zero-shot top-1/top-5 and retrieval recall@1/5/10 of a checkpoint on Parquet data")
         {
-            checkpoint, data, classes, templates, tokenizer, json, maxSamples, batchSize, allowPickle,
+            checkpoint, data, classes, templates, tokenizer, json, maxSamples, batchSize, arch, config, allowPickle,
         };
         command.SetAction((result, cancellationToken) => CliErrors.Report(async () =>
         {
             var request = new EvalRequest(result.GetValue(checkpoint)!, result.GetValue(data)!, result.GetValue(classes)!,
-                result.GetValue(templates), result.GetValue(tokenizer)!, result.GetValue(maxSamples), result.GetValue(batchSize), result.GetValue(allowPickle));
+                result.GetValue(templates), result.GetValue(tokenizer)!, result.GetValue(maxSamples), result.GetValue(batchSize), result.GetValue(allowPickle),
+                CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)));
             var metrics = await RunAsync(request, cancellationToken);
             Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) : ToText(metrics));
             return 0;
@@ -40,14 +43,14 @@ public static class EvalCommand
     }
 
     public sealed record EvalRequest(string Checkpoint, IReadOnlyList<string> Data, string Classes, string? Templates, string Tokenizer,
-        int MaxSamples, int BatchSize, bool AllowPickle);
+        int MaxSamples, int BatchSize, bool AllowPickle, ArchitectureHints? DescribedHints = null);
 
     /// <summary>The metrics of <see cref="CheckpointEvaluator"/>: samples, i2t_r1/5/10, t2i_r1/5/10 and, with labels, zero_shot_top1/5.</summary>
     public static async Task<Dictionary<string, double>> RunAsync(EvalRequest request, CancellationToken cancellationToken = default)
     {
         if (request.BatchSize <= 0) throw new InvalidSettingException("--batch-size", "must be positive");
         if (request.MaxSamples < 0) throw new InvalidSettingException("--max-samples", "must be 0 (all) or positive");
-        using var model = ClipCheckpoint.LoadModel(request.Checkpoint, request.AllowPickle);
+        using var model = CheckpointModel.Load(request.Checkpoint, request.AllowPickle, request.DescribedHints);
         var tokenizer = ClipTokenizer.FromFile(request.Tokenizer);
         TokenizerFit.Check(tokenizer, request.Tokenizer, model);
         // Undecodable rows are skipped, as in training; the in-memory log only keeps them out of the set.

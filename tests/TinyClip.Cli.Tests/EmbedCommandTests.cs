@@ -87,7 +87,7 @@ public sealed class EmbedCommandTests : IDisposable
         var image2 = WriteImage("two.png", 32, 32, seed: 4, out var pixels2);
         string[] texts = ["a photo of a cat", "a green circle"];
 
-        using var loaded = EmbedCommand.LoadModel(checkpoint, allowPickle: false, described: null);
+        using var loaded = CheckpointModel.Load(checkpoint, allowPickle: false, described: null);
         var embeddings = EmbedCommand.Embed(loaded, [image1, image2], tokenizer, texts);
 
         using var scope = NewDisposeScope();
@@ -110,32 +110,6 @@ public sealed class EmbedCommandTests : IDisposable
             Assert.Equal(32, vector.Length);
             Assert.True(Math.Abs(Math.Sqrt(vector.Sum(x => (double)x * x)) - 1) <= Tolerance);
         }
-    }
-
-    [Fact]
-    public void Hints_recorded_in_the_checkpoint_win_and_described_hints_fill_what_is_missing()
-    {
-        using var model = TinyModels.Create();
-        var checkpoint = TinyModels.Save(model, _directory);
-
-        // tiny-test has heads of 16; the metadata says so even when the user describes an architecture with heads of 64.
-        using var fromMetadata = EmbedCommand.LoadModel(checkpoint, false, EmbedCommand.DescribedHints("ViT-B-32", null));
-        Assert.Equal(16, fromMetadata.Config.Vision.HeadWidth);
-
-        // Without metadata only the description knows the head width: OpenCLIP's default of 64 cannot split 3 * 32 rows.
-        var bare = Path.Combine(_directory, "bare.safetensors");
-        var state = model.StateDictForSave();
-        SafeTensors.Write(bare, state);
-        foreach (var tensor in state.Values) tensor.Dispose();
-        var configFile = Path.Combine(_directory, "tiny.json");
-        File.WriteAllText(configFile, """
-            {"embed_dim": 32, "quick_gelu": true,
-             "vision_cfg": {"image_size": 32, "patch_size": 8, "width": 32, "layers": 2, "head_width": 16},
-             "text_cfg": {"context_length": 16, "vocab_size": 1000, "width": 32, "heads": 2, "layers": 2}}
-            """);
-        Assert.Throws<CheckpointFormatException>(() => EmbedCommand.LoadModel(bare, false, null));
-        using var described = EmbedCommand.LoadModel(bare, false, EmbedCommand.DescribedHints(null, configFile));
-        Assert.Equal((16, 16, true), (described.Config.Vision.HeadWidth, described.Config.Text.HeadWidth, described.Config.QuickGelu));
     }
 
     [Fact]
