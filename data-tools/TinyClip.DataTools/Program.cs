@@ -6,5 +6,6 @@ var root = new RootCommand("tinyclip-data: build and check Parquet image-text da
     SynthCommand.Create(),
     PackCommand.Create(),
     InspectCommand.Create(),
+    VocabCommand.Create(),
 };
 return root.Parse(args).Invoke();

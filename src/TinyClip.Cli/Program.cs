@@ -5,6 +5,11 @@ var root = new RootCommand("tinyclip: distil CLIP models into tiny ones (TinyCLI
 {
     TrainCommand.Create(),
     StatusCommand.Create(),
+    EvalCommand.Create(),
+    EmbedCommand.Create(),
+    TokenizeCommand.Create(),
+    InfoCommand.Create(),
+    ExportCommand.Create(),
 };
 // Ctrl-C cancels the command's token and `train` then stops after writing a checkpoint, which can take a step or
 // two: wait for it instead of System.CommandLine's default of abandoning the command after a short timeout.

@@ -25,10 +25,13 @@ public sealed record ArchitectureHints(int VisionHeadWidth = 64, int TextHeadWid
         [QuickGeluKey] = QuickGelu ? "true" : "false",
     };
 
-    /// <summary>Hints recorded in a checkpoint's metadata; OpenCLIP defaults for anything absent.</summary>
-    public static ArchitectureHints FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    /// <summary>
+    /// Hints recorded in a checkpoint's metadata; for anything absent, <paramref name="fallback"/>'s value
+    /// (the user's description of the architecture), else OpenCLIP's defaults.
+    /// </summary>
+    public static ArchitectureHints FromMetadata(IReadOnlyDictionary<string, string> metadata, ArchitectureHints? fallback = null)
     {
-        var hints = OpenClipDefaults;
+        var hints = fallback ?? OpenClipDefaults;
         if (metadata.TryGetValue(VisionHeadWidthKey, out var v) && int.TryParse(v, out var vision)) hints = hints with { VisionHeadWidth = vision };
         if (metadata.TryGetValue(TextHeadWidthKey, out var t) && int.TryParse(t, out var text)) hints = hints with { TextHeadWidth = text };
         if (metadata.TryGetValue(QuickGeluKey, out var q)) hints = hints with { QuickGelu = q == "true" };

@@ -18,10 +18,7 @@ public static class TokenizerPreparation
         var learned = Path.Combine(runDirectory, "tokenizer", "merges.txt");
         if (!File.Exists(learned))
         {
-            var captions = new List<string>();
-            foreach (var group in trainManifest.RowGroups)
-                foreach (var row in await RowGroupReader.ReadAsync(trainManifest, group, quarantine, cancellationToken))
-                    if (row.SkipReason is null && !string.IsNullOrWhiteSpace(row.Caption)) captions.Add(row.Caption);
+            var captions = await CaptionReader.ReadAllAsync(trainManifest, quarantine, cancellationToken);
             var merges = BpeVocabularyLearner.Learn(captions, vocabularySize);
             Directory.CreateDirectory(Path.GetDirectoryName(learned)!);
             var temporary = learned + ".tmp";

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Evaluation;
+using TinyClip.Data.Quarantine;
+using TinyClip.Data.Settings;
+using TinyClip.Data.Text;
+using TinyClip.Model;
+
+namespace TinyClip.Cli;
+
+/// <summary><c>eval</c>: zero-shot classification and image-text retrieval of a checkpoint on Parquet data.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Option<string>("--checkpoint") { Description = "Model checkpoint (.safetensors; .pt/.bin with --allow-pickle)", Required = true };
+        var data = new Option<string[]>("--data") { Description = "Parquet files, directories or globs (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var classes = new Option<string>("--classes") { Description = "Class names, one per line, in label order", Required = true };
+        var templates = new Option<string?>("--templates") { Description = "Prompt templates with {} for the class name, one per line (default: \"a photo of a {}.\")" };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "The model's CLIP BPE merges file", Required = true };
+        var json = new Option<bool>("--json") { Description = "Machine-readable output" };
+        var maxSamples = new Option<int>("--max-samples") { Description = "Evaluate the first N usable samples only (0 = all)", DefaultValueFactory = _ => 0 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => 64 };
+        var arch = CheckpointModel.ArchOption();
+        var config = CheckpointModel.ConfigOption();
+        var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
+        var command = new Command("eval", "Zero-shot top-1/top-5 and retrieval recall@1/5/10 of a checkpoint on Parquet data")
+        {
+            checkpoint, data, classes, templates, tokenizer, json, maxSamples, batchSize, arch, config, allowPickle,
+        };
+        command.SetAction((result, cancellationToken) => CliErrors.Report(async () =>
+        {
+            var request = new EvalRequest(result.GetValue(checkpoint)!, result.GetValue(data)!, result.GetValue(classes)!,
+                result.GetValue(templates), result.GetValue(tokenizer)!, result.GetValue(maxSamples), result.GetValue(batchSize), result.GetValue(allowPickle),
+                CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)));
+            var metrics = await RunAsync(request, cancellationToken);
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) : ToText(metrics));
+            return 0;
+        }));
+        return command;
+    }
+
+    public sealed record EvalRequest(string Checkpoint, IReadOnlyList<string> Data, string Classes, string? Templates, string Tokenizer,
+        int MaxSamples, int BatchSize, bool AllowPickle, ArchitectureHints? DescribedHints = null);
+
+    /// <summary>The metrics of <see cref="CheckpointEvaluator"/>: samples, i2t_r1/5/10, t2i_r1/5/10 and, with labels, zero_shot_top1/5.</summary>
+    public static async Task<Dictionary<string, double>> RunAsync(EvalRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.BatchSize <= 0) throw new InvalidSettingException("--batch-size", "must be positive");
+        if (request.MaxSamples < 0) throw new InvalidSettingException("--max-samples", "must be 0 (all) or positive");
+        using var model = CheckpointModel.Load(request.Checkpoint, request.AllowPickle, request.DescribedHints);
+        var tokenizer = ClipTokenizer.FromFile(request.Tokenizer);
+        TokenizerFit.Check(tokenizer, request.Tokenizer, model);
+        // Undecodable rows are skipped, as in training; the in-memory log only keeps them out of the set.
+        var set = await EvaluationSet.LoadAsync(request.Data, request.Classes, request.Templates ?? "", DataSettings.Default, tokenizer,
+            model.Config.Vision.ImageSize, model.Config.Text.ContextLength, request.MaxSamples, request.BatchSize, new QuarantineLog(), cancellationToken);
+        return CheckpointEvaluator.Evaluate(model, set, tokenizer, request.BatchSize);
+    }
+
+    private static string ToText(IReadOnlyDictionary<string, double> metrics)
+    {
+        static string Percent(double value) => $"{100 * value:F1}%";
+        var text = new StringBuilder();
+        text.AppendLine($"samples            {metrics["samples"]:F0}");
+        if (metrics.TryGetValue("zero_shot_top1", out var top1))
+            text.AppendLine($"zero-shot          top-1 {Percent(top1)}, top-5 {Percent(metrics["zero_shot_top5"])}");
+        else
+            text.AppendLine("zero-shot          (the data has no label column)");
+        text.AppendLine($"image -> text      R@1 {Percent(metrics["i2t_r1"])}, R@5 {Percent(metrics["i2t_r5"])}, R@10 {Percent(metrics["i2t_r10"])}");
+        text.Append($"text -> image      R@1 {Percent(metrics["t2i_r1"])}, R@5 {Percent(metrics["t2i_r5"])}, R@10 {Percent(metrics["t2i_r10"])}");
+        return text.ToString();
+    }
+}
