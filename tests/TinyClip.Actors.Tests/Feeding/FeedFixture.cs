@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Feeding;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Pipeline;
@@ -12,14 +13,8 @@ namespace TinyClip.Actors.Tests.Feeding;
 /// <summary>Small synthetic shards (with a few broken rows) and the HOCON the feed runs with.</summary>
 public static class FeedFixture
 {
-    /// <summary>docs/parts/data.conf from the repository, so the tests check the shipped snippet too.</summary>
-    public static Config DataConfig()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "TinyClip.Actors.sln"))) directory = directory.Parent;
-        var path = Path.Combine(directory?.FullName ?? throw new InvalidOperationException("repository root not found"), "docs", "parts", "data.conf");
-        return ConfigurationFactory.ParseString(File.ReadAllText(path));
-    }
+    /// <summary>The shipped hocon/reference.conf, so the tests check the documented defaults too.</summary>
+    public static Config DataConfig() => TinyClipConfig.Reference;
 
     /// <summary>Writes <paramref name="files"/> shards of <paramref name="rowsPerFile"/> rows in row groups of 5; every 11th image is corrupt.</summary>
     public static async Task<string> WriteShardsAsync(string directory, int files, int rowsPerFile)
