@@ -65,7 +65,7 @@ public static class RunHost
         };
         var stageData = new PipelineStageData(trainManifest, data, run.Seed, tokenizer, quarantine, system, geometry);
         var workerSettings = new WorkerGroupSettings(devices, runDirectory, tokenizer.VocabularySize, run.CheckpointEverySteps,
-            run.KeepLastCheckpoints, run.MaxNonFiniteStepsInRow, plan.Teacher.AllowPickle, data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10));
+            run.KeepLastCheckpoints, run.MaxNonFiniteStepsInRow, plan.Teacher.AllowPickle, data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10), run.SampleLog);
         var workers = system.ActorOf(WorkerGroup.Props(workerSettings, stageData, monitor), "workers");
 
         IActorRef? evaluator = null;

@@ -70,6 +70,8 @@ public sealed class TrainerActor : ReceiveActor
             catch (OperationCanceledException) { return; }
             var report = core.Train(slice, run.Stop.IsRequested);
             _stepsSinceClock++;
+            if (run.Setup.SampleLogPath is { } sampleLog)
+                File.AppendAllText(sampleLog, System.Text.Json.JsonSerializer.Serialize(new { stage = stage.Name, step = core.Step, epoch = slice.Cursor.Epoch, samples = slice.SampleIds }) + "\n");
             if (run.Setup.Rank == 0)
             {
                 double samplesPerSecond = _stepsSinceClock * stage.BatchSize / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);

@@ -15,7 +15,8 @@ public sealed record WorkerGroupSettings(
     int MaxNonFiniteStepsInRow,
     bool AllowPickle,
     int BatchesInFlight,
-    TimeSpan CollectiveTimeout)
+    TimeSpan CollectiveTimeout,
+    bool SampleLog = false)
 {
     /// <summary>Member names as recorded in WorkersChanged events.</summary>
     public IReadOnlyList<string> MemberNames(string node) => Devices.Select((d, i) => $"{node}/trainer-{i}:{d}").ToList();
@@ -87,7 +88,7 @@ public sealed class WorkerGroup : ReceiveActor
         for (int rank = 0; rank < worldSize; rank++)
         {
             var setup = new TrainerSetup(verified, rank, worldSize, _settings.Devices[rank], _settings.RunDirectory, _settings.VocabularySize,
-                _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle);
+                _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog);
             _trainers[rank].Tell(new StartTraining(_attempt, setup, _collective.Members[rank], fanOut.Reader(rank), _stop, cadence, _supervisor,
                 _feedCancellation.Token));
         }

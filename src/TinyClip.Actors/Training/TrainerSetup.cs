@@ -14,10 +14,14 @@ public sealed record TrainerSetup(
     int VocabularySize,
     int KeepLastCheckpoints,
     int MaxNonFiniteStepsInRow,
-    bool AllowPickle)
+    bool AllowPickle,
+    bool SampleLog = false)
 {
     /// <summary>Rows of the global batch this trainer holds.</summary>
     public int LocalBatch => Assignment.Stage.BatchSize / WorldSize;
+
+    /// <summary>The per-trainer sample log (test mode), or null when off.</summary>
+    public string? SampleLogPath => SampleLog ? Path.Combine(RunDirectory, $"samples-rank{Rank}.jsonl") : null;
 
     /// <summary>Seed of a stage's fresh student: different per stage, fixed per run.</summary>
     public long InitSeed => Assignment.Seed * 1_000_003L + Assignment.StageIndex;
