@@ -144,8 +144,17 @@ public sealed class MaskedStudent : IDisposable
     /// <summary>The pruned heterogeneous model (on the CPU) under the deterministic masks; masks and lambdas are not used after this.</summary>
     public ClipModel Prune()
     {
-        using var scope = NewDisposeScope();
-        return StructuredPruner.Prune(Model, DeterministicMasks());
+        // No dispose scope here: the new model's parameters must outlive this call.
+        var masks = DeterministicMasks();
+        try
+        {
+            return StructuredPruner.Prune(Model, masks);
+        }
+        finally
+        {
+            foreach (var t in new[] { masks.Image, masks.Text }.SelectMany(m => new[] { m.Heads, m.Intermediate, m.Hidden }))
+                t?.Dispose();
+        }
     }
 
     /// <summary>Log-alphas and lambdas as CPU copies, for checkpoints (the model's weights are saved separately).</summary>
