@@ -17,7 +17,8 @@ public static class MaskedLayerNorm
         if (hiddenMask is null) return norm.forward(x);
         using var scope = NewDisposeScope();
         var keep = hiddenMask.ne(0).to(x.dtype);
-        var count = keep.sum();
+        // A sample that drops every dim yields zeros (centred is 0 there) instead of 0/0.
+        var count = keep.sum().clamp_min(1);
         var mean = (x * keep).sum(-1, keepdim: true) / count;
         var centred = (x - mean) * keep;
         var variance = centred.square().sum(-1, keepdim: true) / count;
