@@ -78,10 +78,15 @@ public sealed class ClipModel : nn.Module
         if (tokens.dim() != 2 || tokens.shape[1] != t.ContextLength || tokens.dtype != int64)
             throw new ArgumentException($"expected int64 tokens of shape [N, {t.ContextLength}], got {tokens.dtype} [{string.Join(", ", tokens.shape)}]");
         var x = token_embedding.forward(tokens) + positional_embedding;
-        x = ln_final.forward(transformer.Forward(x, masks));
+        var hidden = masks?.Hidden;
+        // Hidden mask: scales the embeddings and the pooled feature, as pruning folds it into the token and
+        // positional embeddings and the rows of text_projection (see TowerMasks).
+        if (hidden is not null) x = x * hidden;
+        x = MaskedLayerNorm.Forward(ln_final, transformer.Forward(x, masks), hidden);
         // Pool at the end-of-text token, which has the highest id in CLIP's vocabulary.
         var eot = tokens.argmax(-1).view(-1, 1, 1).expand(-1, 1, t.Width);
         var pooled = x.gather(1, eot).squeeze(1);
+        if (hidden is not null) pooled = pooled * hidden;
         return pooled.matmul(text_projection).MoveToOuterDisposeScope();
     }
 

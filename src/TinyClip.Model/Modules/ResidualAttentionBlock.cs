@@ -36,11 +36,23 @@ public sealed class ResidualAttentionBlock : nn.Module
     public MultiheadSelfAttention? Attention => attn;
     public Mlp? Mlp => mlp;
 
-    public Tensor Forward(Tensor x, bool causal, Tensor? headMask, Tensor? intermediateMask)
+    /// <param name="hiddenMask">optional (C): LayerNorms over its kept dims, sub-layer outputs scaled by it</param>
+    public Tensor Forward(Tensor x, bool causal, Tensor? headMask, Tensor? intermediateMask, Tensor? hiddenMask)
     {
         using var scope = NewDisposeScope();
-        if (attn is not null) x = x + attn.Forward(ln_1!.forward(x), causal, headMask);
-        if (mlp is not null) x = x + mlp.Forward(ln_2!.forward(x), intermediateMask);
+        if (attn is not null)
+            x = x + Masked(attn.Forward(MaskedLayerNorm.Forward(ln_1!, x, hiddenMask), causal, headMask), headMask, hiddenMask);
+        if (mlp is not null)
+            x = x + Masked(mlp.Forward(MaskedLayerNorm.Forward(ln_2!, x, hiddenMask), intermediateMask), intermediateMask, hiddenMask);
         return x.MoveToOuterDisposeScope();
+    }
+
+    // A sub-layer whose structure mask is all zero is gated off entirely (its output bias included), as the
+    // pruned model drops it; a tensor gate keeps this free of host synchronisation.
+    static Tensor Masked(Tensor output, Tensor? structureMask, Tensor? hiddenMask)
+    {
+        if (structureMask is not null) output = output * structureMask.ne(0).any().to(output.dtype);
+        if (hiddenMask is not null) output = output * hiddenMask;
+        return output;
     }
 }

@@ -29,7 +29,7 @@ public sealed class ResidualTransformer : nn.Module
     {
         using var scope = NewDisposeScope();
         for (int i = 0; i < blocks.Length; i++)
-            x = blocks[i].Forward(x, causal, masks?.HeadsOf(i), masks?.IntermediateOf(i));
+            x = blocks[i].Forward(x, causal, masks?.HeadsOf(i), masks?.IntermediateOf(i), masks?.Hidden);
         return x.MoveToOuterDisposeScope();
     }
 

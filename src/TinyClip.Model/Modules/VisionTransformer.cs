@@ -58,8 +58,13 @@ public sealed class VisionTransformer : nn.Module
         var patches = conv1.forward(images).flatten(2).transpose(1, 2);           // (N, G*G, C)
         var cls = class_embedding.view(1, 1, -1).expand(n, 1, -1);
         var x = cat([cls, patches], 1) + positional_embedding;                    // (N, 1+G*G, C)
-        x = transformer.Forward(ln_pre.forward(x), masks);
-        var pooled = ln_post.forward(x.select(1, 0));
+        var hidden = masks?.Hidden;
+        // Under a hidden mask the embeddings are scaled by it, as pruning folds it into conv1 and the embeddings.
+        if (hidden is not null) x = x * hidden;
+        x = transformer.Forward(MaskedLayerNorm.Forward(ln_pre, x, hidden), masks);
+        var pooled = MaskedLayerNorm.Forward(ln_post, x.select(1, 0), hidden);
+        // ... and the pooled feature too, as pruning folds it into the rows of proj.
+        if (hidden is not null) pooled = pooled * hidden;
         return pooled.matmul(proj).MoveToOuterDisposeScope();
     }
 }

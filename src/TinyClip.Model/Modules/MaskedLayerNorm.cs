@@ -1,0 +1,28 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TinyClip.Model;
+
+/// <summary>
+/// LayerNorm of a tower under a hidden mask: mean and variance over the kept dims only (those where the
+/// mask is non-zero), affine on those dims, zeros elsewhere. On the kept dims this is exactly the LayerNorm of
+/// the pruned tower, whose width is the kept count, so masked and pruned models agree. During training the
+/// kept dims are those of the sampled mask (a hard-concrete sample is exactly 0 for a dropped dim).
+/// </summary>
+public static class MaskedLayerNorm
+{
+    /// <param name="hiddenMask">(C) or null for the plain LayerNorm</param>
+    public static Tensor Forward(LayerNorm norm, Tensor x, Tensor? hiddenMask)
+    {
+        if (hiddenMask is null) return norm.forward(x);
+        using var scope = NewDisposeScope();
+        var keep = hiddenMask.ne(0).to(x.dtype);
+        // A sample that drops every dim yields zeros (centred is 0 there) instead of 0/0.
+        var count = keep.sum().clamp_min(1);
+        var mean = (x * keep).sum(-1, keepdim: true) / count;
+        var centred = (x - mean) * keep;
+        var variance = centred.square().sum(-1, keepdim: true) / count;
+        var normalised = centred * (variance + norm.eps).rsqrt();
+        return ((normalised * norm.weight! + norm.bias!) * keep).MoveToOuterDisposeScope();
+    }
+}
