@@ -37,10 +37,10 @@ public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettin
             var stage = Stages[i];
             var key = $"tinyclip.plan.{stage.Name}";
             if (stage.Init == StageSpec.InitPrevious && i == 0 && stage.Kind != StageKind.Teacher)
-                throw new InvalidSettingException(key + ".init", "the first stage has no previous stage to start from; use scratch or a checkpoint path");
-            if (stage.Init is not (StageSpec.InitScratch or StageSpec.InitPrevious) && !File.Exists(stage.Init))
+                throw new InvalidSettingException(key + ".init", "the first stage has no previous stage to start from; use scratch, teacher or a checkpoint path");
+            if (stage.Init is not (StageSpec.InitScratch or StageSpec.InitPrevious or StageSpec.InitTeacher) && !File.Exists(stage.Init))
                 throw new InvalidSettingException(key + ".init", $"checkpoint '{stage.Init}' does not exist");
-            if (stage.Kind == StageKind.Distill && string.IsNullOrEmpty(Teacher.Checkpoint)
+            if (stage.Kind != StageKind.Teacher && string.IsNullOrEmpty(Teacher.Checkpoint)
                 && !Stages.Take(i).Any(s => s.Kind == StageKind.Teacher))
                 throw new InvalidSettingException("tinyclip.teacher.checkpoint",
                     $"stage '{stage.Name}' distils from a teacher, but no teacher checkpoint is set and no teacher stage runs before it");

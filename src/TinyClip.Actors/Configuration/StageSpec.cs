@@ -6,7 +6,15 @@ public enum StageKind
     Teacher,
     /// <summary>Distil the fixed teacher into a student by affinity mimicking.</summary>
     Distill,
+    /// <summary>Manual weight inheritance: the student (a smaller preset) inherits layers and leading slices of its init model, then is distilled.</summary>
+    Manual,
+    /// <summary>Automatic weight inheritance: learnable structured masks over the init model, pruned at prune-step, distilled throughout.</summary>
+    Auto,
 }
+
+/// <summary>Mask learning of an auto stage (METHOD.md section 2): target-sparsity ramp, Lagrangian, prune step.</summary>
+public sealed record AutoSpec(double StartSparsity, double TargetSparsity, long SparsityWarmupSteps, long PruneStep,
+    double MaskLearningRate, bool SignedLagrangian);
 
 /// <summary>Optimiser and schedule of one stage (METHOD.md section 5).</summary>
 public sealed record OptimizationSpec(
@@ -25,10 +33,15 @@ public sealed record StageSpec(
     int BatchSize,
     OptimizationSpec Optimization,
     LossSpec Loss,
-    long EvalEverySteps)
+    long EvalEverySteps,
+    AutoSpec? Auto = null)
 {
     public const string InitScratch = "scratch";
     public const string InitPrevious = "previous";
+    /// <summary>The run's fixed teacher: where the first inheritance stage usually starts.</summary>
+    public const string InitTeacher = "teacher";
+
+    public bool Inherits => Kind is StageKind.Manual or StageKind.Auto;
 
     public static StageSpec Read(SettingsReader stage, string name)
     {
@@ -55,9 +68,25 @@ public sealed record StageSpec(
                 // A teacher is pre-trained with a learnable scale (initialised to 1/0.07), as CLIP is.
                 kind == StageKind.Teacher || stage.Bool("learnable-logit-scale"),
                 stage.Bool("teacher-own-logit-scale")),
-            EvalEverySteps: stage.Long("eval-every-steps", 0));
+            EvalEverySteps: stage.Long("eval-every-steps", 0),
+            Auto: kind == StageKind.Auto ? ReadAuto(stage) : null);
         if (spec.Optimization.WarmupSteps >= spec.Steps && spec.Steps > 1)
             throw new InvalidSettingException(stage.Key("warmup-steps"), $"must be smaller than steps ({spec.Steps})");
+        if (spec.Auto is { } auto && auto.PruneStep > spec.Steps)
+            throw new InvalidSettingException(stage.Key("prune-step"), $"must not be after the stage's last step ({spec.Steps})");
+        if (spec.Inherits && spec.Init == InitScratch)
+            throw new InvalidSettingException(stage.Key("init"), $"a {kind.ToString().ToLowerInvariant()} stage inherits weights: use previous, teacher or a checkpoint path");
         return spec;
     }
+
+    private static AutoSpec ReadAuto(SettingsReader stage)
+    {
+        var start = stage.Double("start-sparsity", 0, 0.99);
+        var target = stage.Double("target-sparsity", 0, 0.99);
+        if (target < start) throw new InvalidSettingException(stage.Key("target-sparsity"), $"must not be below start-sparsity ({start})");
+        return new AutoSpec(start, target, stage.Long("sparsity-warmup-steps", 0), stage.Long("prune-step", 1),
+            stage.Double("mask-learning-rate", 0, 10), stage.Choice<LagrangianChoice>("lagrangian") == LagrangianChoice.Signed);
+    }
+
+    private enum LagrangianChoice { Hinged, Signed }
 }

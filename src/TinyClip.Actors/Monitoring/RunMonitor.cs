@@ -18,12 +18,21 @@ public sealed class RunMonitor : ReceiveActor
             TimeSpan? eta = stepsPerSecond > 0 ? TimeSpan.FromSeconds((stepped.TotalSteps - r.Step) / stepsPerSecond) : null;
             progress(new ProgressUpdate(stepped.Stage, r.Step, stepped.TotalSteps, stepped.SamplesPerSecond, r.Loss, eta));
             if (r.Step % logEvery != 0 && r.Step != stepped.TotalSteps && !r.Skipped) return;
-            metrics.Append(new Dictionary<string, object>
+            var record = new Dictionary<string, object>
             {
                 ["type"] = "train", ["stage"] = stepped.Stage, ["step"] = r.Step, ["loss"] = r.Loss, ["distill"] = r.Distill,
                 ["clip"] = r.Clip, ["lr"] = r.LearningRate, ["grad_norm"] = r.GradientNorm, ["skipped"] = r.Skipped,
                 ["samples_per_second"] = stepped.SamplesPerSecond, ["time"] = DateTimeOffset.UtcNow,
-            });
+            };
+            if (r.Masks is { } m)
+            {
+                record["expected_sparsity"] = m.ExpectedSparsity;
+                record["target_sparsity"] = m.TargetSparsity;
+                record["lagrangian"] = m.Penalty;
+                tensorBoard.Scalar($"{stepped.Stage}/expected_sparsity", r.Step, m.ExpectedSparsity);
+            }
+            metrics.Append(record);
+            if (r.Pruned is { } towers) log($"stage {stepped.Stage}: pruned at step {r.Step}: " + string.Join("; ", towers));
             tensorBoard.Scalar($"{stepped.Stage}/loss", r.Step, r.Loss);
             tensorBoard.Scalar($"{stepped.Stage}/lr", r.Step, r.LearningRate);
             tensorBoard.Scalar($"{stepped.Stage}/samples_per_second", r.Step, stepped.SamplesPerSecond);

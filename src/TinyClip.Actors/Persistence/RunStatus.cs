@@ -36,6 +36,7 @@ public sealed record RunStatus(IReadOnlyList<IStageEvent> Events, ResumePoint? R
     {
         IReadOnlyDictionary<string, double> metrics => "{" + string.Join(", ", metrics.Select(kv => $"{kv.Key}: {kv.Value:0.####}")) + "}",
         IEnumerable<string> list => "[" + string.Join(", ", list) + "]",
+        IEnumerable<TinyClip.Model.TowerStructure> towers => "\n    " + string.Join("\n    ", towers),
         double d => d.ToString("0.####"),
         _ => value?.ToString() ?? "",
     };
@@ -46,6 +47,9 @@ public sealed record RunStatus(IReadOnlyList<IStageEvent> Events, ResumePoint? R
         StageStarted s => new() { ["type"] = "StageStarted", ["stage"] = s.Stage, ["kind"] = s.Kind, ["student"] = s.Student, ["source"] = s.Source },
         WorkersChanged w => new() { ["type"] = "WorkersChanged", ["generation"] = w.Generation, ["members"] = w.Members },
         CheckpointCommitted c => new() { ["type"] = "CheckpointCommitted", ["stage"] = c.Stage, ["step"] = c.Step, ["samples"] = c.SamplesSeen, ["epoch"] = c.Epoch, ["file"] = c.File },
+        MaskStateRecorded m => new() { ["type"] = "MaskStateRecorded", ["stage"] = m.Stage, ["step"] = m.Step, ["expected_sparsity"] = m.ExpectedSparsity,
+            ["target_sparsity"] = m.TargetSparsity, ["lambda1"] = m.Lambda1, ["lambda2"] = m.Lambda2, ["kept"] = m.Kept },
+        MasksCommitted m => new() { ["type"] = "MasksCommitted", ["stage"] = m.Stage, ["step"] = m.Step, ["towers"] = m.Towers },
         EvalRecorded v => new() { ["type"] = "EvalRecorded", ["stage"] = v.Stage, ["step"] = v.Step, ["metrics"] = v.Metrics },
         StageCompleted c => new() { ["type"] = "StageCompleted", ["stage"] = c.Stage, ["file"] = c.File, ["metrics"] = c.Metrics },
         RunCompleted => new() { ["type"] = "RunCompleted" },

@@ -15,6 +15,16 @@ public sealed record WorkersChanged(int Generation, IReadOnlyList<string> Member
 /// <summary>A checkpoint whose files are durable (written, fsynced, renamed). Epoch, GlobalBatch and Position are the data cursor of the next step.</summary>
 public sealed record CheckpointCommitted(string Stage, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position, string File, string Sha256, DateTimeOffset At) : IStageEvent;
 
+/// <summary>
+/// Mask state of an auto stage at a committed checkpoint: expected and target sparsity, the lambdas, and what the
+/// deterministic masks would keep now. The log-alphas themselves are in the checkpoint's optimiser file.
+/// </summary>
+public sealed record MaskStateRecorded(string Stage, long Step, double ExpectedSparsity, double TargetSparsity, double Lambda1, double Lambda2,
+    IReadOnlyList<TinyClip.Model.TowerStructure> Kept, DateTimeOffset At) : IStageEvent;
+
+/// <summary>The masks an auto stage pruned with at its prune step: kept structure and parameter counts per tower.</summary>
+public sealed record MasksCommitted(string Stage, long Step, IReadOnlyList<TinyClip.Model.TowerStructure> Towers, DateTimeOffset At) : IStageEvent;
+
 /// <summary>Zero-shot and retrieval figures of a stage's student at a step.</summary>
 public sealed record EvalRecorded(string Stage, long Step, IReadOnlyDictionary<string, double> Metrics, DateTimeOffset At) : IStageEvent;
 

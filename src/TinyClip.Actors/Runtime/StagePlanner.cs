@@ -43,10 +43,11 @@ public sealed class StagePlanner(PlanSettings plan, long seed)
             spec.Kind == StageKind.Teacher ? "" : plan.Teacher.Model);
     }
 
-    /// <summary>scratch, a checkpoint path, or (for "previous") the previous stage's final student.</summary>
+    /// <summary>scratch, a checkpoint path, the teacher's file, or (for "previous") the previous stage's final student.</summary>
     private string StudentInit(StageSpec spec, RunHistory history)
     {
         var init = plan.EffectiveInit(spec);
+        if (init == StageSpec.InitTeacher) return TeacherCheckpoint(spec.Name, history);
         if (init != StageSpec.InitPrevious) return init;
         return history.PreviousCompletion(spec.Name)?.File
                ?? throw new InvalidOperationException($"stage '{spec.Name}' starts from the previous stage, which has not completed");
@@ -63,7 +64,8 @@ public sealed class StagePlanner(PlanSettings plan, long seed)
 
     public bool IsEvaluationStep(string stage, long step)
     {
-        var every = Spec(stage).EvalEverySteps;
-        return every > 0 && step % every == 0;
+        var spec = Spec(stage);
+        if (spec.Auto is { } auto && step < auto.PruneStep) return false; // the file's weights mean something only under the masks
+        return spec.EvalEverySteps > 0 && step % spec.EvalEverySteps == 0;
     }
 }

@@ -48,6 +48,11 @@ public sealed class StageSupervisor : ReceivePersistentActor
         Command<Begin>(_ => OnBegin());
         Command<CheckpointWritten>(OnCheckpointWritten);
         Command<StageFinished>(OnStageFinished);
+        Command<MasksPruned>(pruned =>
+        {
+            if (IsCurrent(pruned.Stage, pruned.Generation))
+                Record(new MasksCommitted(pruned.Stage, pruned.Step, pruned.Towers, DateTimeOffset.UtcNow));
+        });
         Command<StageFailed>(OnStageFailed);
         Command<EvaluationFinished>(OnEvaluationFinished);
         Command<RetryStage>(_ => StartCurrentStage());
@@ -100,8 +105,14 @@ public sealed class StageSupervisor : ReceivePersistentActor
     private void OnCheckpointWritten(CheckpointWritten written)
     {
         if (!IsCurrent(written.Stage, written.Generation)) return;
-        Record(new CheckpointCommitted(written.Stage, written.Step, written.SamplesSeen, written.Epoch, written.GlobalBatch, written.Position,
-            written.File, written.Sha256, DateTimeOffset.UtcNow), () =>
+        var events = new List<IStageEvent>
+        {
+            new CheckpointCommitted(written.Stage, written.Step, written.SamplesSeen, written.Epoch, written.GlobalBatch, written.Position,
+                written.File, written.Sha256, DateTimeOffset.UtcNow),
+        };
+        if (written.Masks is { } m)
+            events.Add(new MaskStateRecorded(written.Stage, written.Step, m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, m.Kept, DateTimeOffset.UtcNow));
+        Record(events, () =>
         {
             if (written.StopAfter)
                 _listener.Tell(new RunFinished(false, $"stopped on request after the checkpoint at step {written.Step} of stage '{written.Stage}'; run the same command again to continue"));

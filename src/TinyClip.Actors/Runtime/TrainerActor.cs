@@ -76,8 +76,10 @@ public sealed class TrainerActor : ReceiveActor
             {
                 double samplesPerSecond = _stepsSinceClock * stage.BatchSize / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
                 Context.Parent.Tell(new TrainerStepped(stage.Name, stage.Steps, stage.BatchSize, report, samplesPerSecond));
+                if (report.Pruned is { } towers)
+                    run.Supervisor.Tell(new MasksPruned(stage.Name, run.Setup.Assignment.Generation, core.Step, towers));
                 if (!core.IsFinished && (run.Cadence.IsCheckpointStep(core.Step) || report.StopRequested))
-                    WriteCheckpoint(run, core, slice, stopAfter: report.StopRequested);
+                    WriteCheckpoint(run, core, slice, report, stopAfter: report.StopRequested);
             }
             if (report.StopRequested && !core.IsFinished)
             {
@@ -93,14 +95,20 @@ public sealed class TrainerActor : ReceiveActor
         }
     }
 
-    private void WriteCheckpoint(StartTraining run, TrainerCore core, TrainingBatch slice, bool stopAfter)
+    private void WriteCheckpoint(StartTraining run, TrainerCore core, TrainingBatch slice, StepReport report, bool stopAfter)
     {
         var setup = run.Setup;
-        var sha = _checkpoints!.Write(core.Step, core.Student, core.Optimizer, slice.Next);
-        _checkpoints.Prune(ExistingSteps().Where(s => s != core.Step));
+        var maskState = core.MaskState();
+        string sha;
+        try { sha = _checkpoints!.Write(core.Step, core.Student, core.Optimizer, slice.Next, maskState); }
+        finally { foreach (var t in maskState?.Values ?? Enumerable.Empty<TorchSharp.torch.Tensor>()) t.Dispose(); }
+        var masks = report.Masks is { } m && core.KeptStructure() is { } kept
+            ? new MaskSnapshot(m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, kept)
+            : null;
+        _checkpoints!.Prune(ExistingSteps().Where(s => s != core.Step));
         run.Supervisor.Tell(new CheckpointWritten(setup.Assignment.Stage.Name, setup.Assignment.Generation, core.Step,
             core.Step * setup.Assignment.Stage.BatchSize, slice.Next.Epoch, slice.Next.GlobalBatch, slice.Next.Position,
-            _checkpoints.StudentPath(core.Step), sha, stopAfter));
+            _checkpoints!.StudentPath(core.Step), sha, stopAfter, masks));
     }
 
     private IEnumerable<long> ExistingSteps() =>

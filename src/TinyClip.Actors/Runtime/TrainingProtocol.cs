@@ -32,7 +32,13 @@ public sealed record RunStage(StageAssignment Assignment) : ITinyClipMessage;
 /// <paramref name="StopAfter"/>: the group stopped on request after this checkpoint; the run ends once it is committed.
 /// </summary>
 public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position,
-    string File, string Sha256, bool StopAfter = false) : ITinyClipMessage;
+    string File, string Sha256, bool StopAfter = false, MaskSnapshot? Masks = null) : ITinyClipMessage;
+
+/// <summary>Mask state sent with a checkpoint of an auto stage before pruning.</summary>
+public sealed record MaskSnapshot(double ExpectedSparsity, double TargetSparsity, double Lambda1, double Lambda2, IReadOnlyList<TinyClip.Model.TowerStructure> Kept);
+
+/// <summary>Worker group -> supervisor: the auto stage pruned at <paramref name="Step"/>, keeping <paramref name="Towers"/>.</summary>
+public sealed record MasksPruned(string Stage, int Generation, long Step, IReadOnlyList<TinyClip.Model.TowerStructure> Towers) : ITinyClipMessage;
 
 /// <summary>Worker group -> supervisor: the stage's last step is done and its final student is written.</summary>
 public sealed record StageFinished(string Stage, int Generation, string File, string Sha256, IReadOnlyDictionary<string, double> Metrics) : ITinyClipMessage;

@@ -84,7 +84,7 @@ public sealed class WorkerGroup : ReceiveActor
         _stop = new StopSignal();
         var fanOut = new BatchFanOut(worldSize, _settings.BatchesInFlight);
         _ = fanOut.RunAsync(_data.Read(verified.Stage, cursor, _feedCancellation.Token), _feedCancellation.Token);
-        var cadence = new CheckpointCadence(_settings.CheckpointEverySteps, verified.Stage.EvalEverySteps);
+        var cadence = new CheckpointCadence(_settings.CheckpointEverySteps, verified.Stage.EvalEverySteps, verified.Stage.Auto?.PruneStep);
         for (int rank = 0; rank < worldSize; rank++)
         {
             var setup = new TrainerSetup(verified, rank, worldSize, _settings.Devices[rank], _settings.RunDirectory, _settings.VocabularySize,

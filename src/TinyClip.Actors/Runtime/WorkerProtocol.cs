@@ -28,10 +28,11 @@ public sealed record StartTraining(
     IActorRef Supervisor,
     CancellationToken Cancellation);
 
-/// <summary>When rank 0 writes a checkpoint: every N steps, at evaluation steps, and when stopping.</summary>
-public sealed record CheckpointCadence(long EverySteps, long EvalEverySteps)
+/// <summary>When rank 0 writes a checkpoint: every N steps, at evaluation steps, at an auto stage's prune step, and when stopping.</summary>
+public sealed record CheckpointCadence(long EverySteps, long EvalEverySteps, long? PruneStep = null)
 {
-    public bool IsCheckpointStep(long step) => step % EverySteps == 0 || (EvalEverySteps > 0 && step % EvalEverySteps == 0);
+    public bool IsCheckpointStep(long step) =>
+        step % EverySteps == 0 || (EvalEverySteps > 0 && step % EvalEverySteps == 0) || step == PruneStep;
 }
 
 /// <summary>Trainer (rank 0) -> group: progress of the stage, for metrics and the display.</summary>

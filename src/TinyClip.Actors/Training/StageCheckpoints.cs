@@ -28,10 +28,12 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
     /// <summary>The stage's final student, the file later stages inherit from and `export` copies.</summary>
     public static string FinalStudentPath(string runDirectory, string stage) => Path.Combine(runDirectory, "students", stage + ".safetensors");
 
-    /// <summary>Writes both files durably; returns the student file's SHA-256 for the commit event.</summary>
-    public string Write(long step, ClipModel student, AdamW optimizer, Cursor next)
+    /// <summary>Writes both files durably; returns the student file's SHA-256 for the commit event.
+    /// <paramref name="maskState"/> (auto stages before pruning) goes into the optimiser file.</summary>
+    public string Write(long step, ClipModel student, AdamW optimizer, Cursor next, IReadOnlyDictionary<string, Tensor>? maskState = null)
     {
         var optimizerState = optimizer.StateDict();
+        foreach (var (key, value) in maskState ?? new Dictionary<string, Tensor>()) optimizerState[key] = value;
         string optimizerSha;
         try { optimizerSha = SafeTensors.Write(OptimizerPath(step), optimizerState); }
         finally { foreach (var t in optimizerState.Values) t.Dispose(); }
@@ -43,13 +45,15 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
         });
     }
 
-    /// <summary>Loads a checkpoint that <see cref="Verify"/> accepted into <paramref name="student"/> and <paramref name="optimizer"/>; returns the data cursor of its next step.</summary>
-    public static Cursor Load(CheckpointRef checkpoint, ClipModel student, AdamW optimizer)
+    /// <summary>Loads a checkpoint that <see cref="Verify"/> accepted into <paramref name="student"/>, <paramref name="optimizer"/>
+    /// and, for an auto stage before pruning, <paramref name="masks"/>; returns the data cursor of its next step.</summary>
+    public static Cursor Load(CheckpointRef checkpoint, ClipModel student, AdamW optimizer, MaskLearning? masks = null)
     {
         using var weights = SafeTensors.Read(checkpoint.File);
         using var optimizerState = SafeTensors.Read(OptimizerPathOf(checkpoint.File));
         student.LoadStateDict(weights.Tensors, strict: true);
-        optimizer.LoadStateDict(optimizerState.Tensors);
+        optimizer.LoadStateDict(optimizerState.Tensors.Where(kv => !MaskLearning.IsMaskEntry(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
+        masks?.LoadStateDict(optimizerState.Tensors);
         return Cursor.FromJson(weights.Metadata[CursorKey]);
     }
 

@@ -24,20 +24,22 @@ public sealed class TrainerCore : IDisposable
     private readonly ClipModel? _teacher;
     private readonly ShardedContrastiveStep _step;
     private readonly LearningRateSchedule _schedule;
-    private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _trainable;
+    private IReadOnlyList<TorchSharp.Modules.Parameter> _trainable;
+    private MaskLearning? _masks;
     private int _nonFiniteInRow;
 
     private TrainerCore(TrainerSetup setup, ICollective collective, Device device, ClipModel student, ClipModel? teacher,
-        AdamW optimizer, long startStep)
+        MaskLearning? masks, long startStep)
     {
         _setup = setup;
         _collective = collective;
         _device = device;
         Student = student;
         _teacher = teacher;
-        Optimizer = optimizer;
+        _masks = masks;
         Step = startStep;
         var stage = setup.Assignment.Stage;
+        Optimizer = NewOptimizer(student, stage.Optimization);
         _step = new ShardedContrastiveStep(new DistillationObjective(new DistillationSettings(
             stage.Loss.Alpha, stage.Loss.Weight, stage.Loss.FixedLogitScale, stage.Loss.LearnableLogitScale, stage.Loss.TeacherOwnLogitScale)));
         _schedule = new LearningRateSchedule(stage.Optimization.LearningRate, stage.Optimization.WarmupSteps, stage.Steps);
@@ -45,8 +47,15 @@ public sealed class TrainerCore : IDisposable
         _step.Objective.ConstrainStudentLogitScale(student.LogitScale);
     }
 
-    public ClipModel Student { get; }
-    public AdamW Optimizer { get; }
+    public ClipModel Student { get; private set; }
+    public AdamW Optimizer { get; private set; }
+
+    /// <summary>Mask state for checkpoints while an auto stage learns its masks; null otherwise.</summary>
+    public Dictionary<string, Tensor>? MaskState() => _masks?.StateDict();
+
+    /// <summary>What the deterministic masks keep now, while an auto stage learns its masks; null otherwise.</summary>
+    public IReadOnlyList<TowerStructure>? KeptStructure() => _masks?.Masked.KeptStructure();
+
 
     /// <summary>Steps of this stage already taken.</summary>
     public long Step { get; private set; }
@@ -55,7 +64,8 @@ public sealed class TrainerCore : IDisposable
 
     public bool IsFinished => Step >= Stage.Steps;
 
-    /// <summary>Builds the stage's student (fresh, or from the init checkpoint) and teacher; <see cref="Resume"/> may then load a checkpoint.</summary>
+    /// <summary>Builds the stage's student (fresh, inherited, masked, or the pruned model of a checkpoint) and teacher;
+    /// <see cref="Resume"/> then loads the assignment's checkpoint, if any.</summary>
     public static TrainerCore Create(TrainerSetup setup, ICollective collective)
     {
         var assignment = setup.Assignment;
@@ -63,10 +73,7 @@ public sealed class TrainerCore : IDisposable
         if (stage.BatchSize % setup.WorldSize != 0)
             throw new InvalidOperationException($"batch size {stage.BatchSize} of stage '{stage.Name}' is not divisible by the {setup.WorldSize} trainers");
         var device = new Device(setup.Device);
-        var student = assignment.StudentInit == StageSpec.InitScratch
-            ? ClipModel.Create(ModelCatalog.Resolve(stage.Model, setup.VocabularySize), setup.InitSeed)
-            : ClipCheckpoint.LoadModel(assignment.StudentInit, setup.AllowPickle);
-        student.to(device);
+        var (student, masks) = StudentFactory.Build(setup, device);
         ClipModel? teacher = null;
         if (assignment.TeacherCheckpoint is not null && stage.Loss.Alpha > 0)
         {
@@ -77,9 +84,13 @@ public sealed class TrainerCore : IDisposable
             foreach (var p in teacher.parameters()) p.requires_grad_(false);
             EnsureSameInputs(student.Config, teacher.Config);
         }
-        var groups = ParameterGroup.DecayAndNoDecay(student.named_parameters().Select(p => (p.name, p.parameter)), stage.Optimization.WeightDecay);
-        var optimizer = new AdamW(groups, stage.Optimization.Beta1, stage.Optimization.Beta2, stage.Optimization.Epsilon);
-        return new TrainerCore(setup, collective, device, student, teacher, optimizer, startStep: 0);
+        return new TrainerCore(setup, collective, device, student, teacher, masks, startStep: 0);
+    }
+
+    private static AdamW NewOptimizer(ClipModel student, OptimizationSpec optimization)
+    {
+        var groups = ParameterGroup.DecayAndNoDecay(student.named_parameters().Select(p => (p.name, p.parameter)), optimization.WeightDecay);
+        return new AdamW(groups, optimization.Beta1, optimization.Beta2, optimization.Epsilon);
     }
 
     /// <summary>Loads the assignment's (verified) checkpoint, if it has one, and continues after its step.</summary>
@@ -87,7 +98,7 @@ public sealed class TrainerCore : IDisposable
     {
         if (_setup.Assignment.ResumeFrom.Count == 0) return;
         var checkpoint = _setup.Assignment.ResumeFrom[0];
-        StageCheckpoints.Load(checkpoint, Student, Optimizer);
+        StageCheckpoints.Load(checkpoint, Student, Optimizer, _masks);
         Step = checkpoint.Step;
     }
 
@@ -95,11 +106,20 @@ public sealed class TrainerCore : IDisposable
     /// agreed across the group: when any member asks, every member reports it after the same step.</summary>
     public StepReport Train(TrainingBatch slice, bool stopRequested)
     {
+        var report = TrainInScope(slice, stopRequested);
+        // Outside the step's dispose scope: the pruned model's parameters must outlive it.
+        return _masks is not null && Step == _masks.Spec.PruneStep ? report with { Pruned = Prune() } : report;
+    }
+
+    private StepReport TrainInScope(TrainingBatch slice, bool stopRequested)
+    {
         using var scope = NewDisposeScope();
         int b = _setup.LocalBatch;
         if (slice.Count != b) throw new InvalidOperationException($"trainer {_setup.Rank} got {slice.Count} rows, expected {b}");
         Student.train();
         Optimizer.ZeroGrad();
+        _masks?.Optimizer.ZeroGrad();
+        var masks = _masks?.Sample(Step);
         var images = tensor(slice.Images, new long[] { b, 3, slice.ImageSize, slice.ImageSize }).to(_device);
         var tokens = tensor(slice.Tokens, new long[] { b, slice.ContextLength }).to(ScalarType.Int64).to(_device);
 
@@ -112,20 +132,22 @@ public sealed class TrainerCore : IDisposable
                 AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens)));
         }
         var local = new ClipFeatures(
-            AffinityMimickingLoss.Normalize(Student.EncodeImage(images)),
-            AffinityMimickingLoss.Normalize(Student.EncodeText(tokens)));
+            AffinityMimickingLoss.Normalize(Student.EncodeImage(images, masks?.Image)),
+            AffinityMimickingLoss.Normalize(Student.EncodeText(tokens, masks?.Text)));
 
         var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
         var result = _step.Run(local, (long)_setup.Rank * b, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
 
         double learningRate = _schedule.At(Step);
         double gradientNorm = double.NaN;
+        var maskProgress = result.IsFinite ? _masks?.AddPenalty(Step) : null;
         bool stop = result.IsFinite ? ReduceGradients(stopRequested) : AgreeOnStop(stopRequested);
         if (result.IsFinite)
         {
             _nonFiniteInRow = 0;
             gradientNorm = GradientClipping.ClipGlobalNorm(_trainable, Stage.Optimization.GradientClip);
             Optimizer.Step(learningRate);
+            _masks?.Step();
             _step.Objective.ConstrainStudentLogitScale(Student.LogitScale);
         }
         else if (++_nonFiniteInRow >= _setup.MaxNonFiniteStepsInRow)
@@ -133,7 +155,27 @@ public sealed class TrainerCore : IDisposable
             throw new NonFiniteLossException($"{_nonFiniteInRow} steps in a row had a non-finite loss (last at step {Step} of stage '{Stage.Name}')");
         }
         Step++;
-        return new StepReport(Step, result.Loss, result.Distill, result.Clip, learningRate, gradientNorm, !result.IsFinite, stop);
+        return new StepReport(Step, result.Loss, result.Distill, result.Clip, learningRate, gradientNorm, !result.IsFinite, stop, maskProgress);
+    }
+
+    /// <summary>
+    /// The prune step of an auto stage: deterministic masks folded into the weights, zeroed structures removed, masks
+    /// dropped, a fresh optimiser for the heterogeneous student; the learning-rate schedule simply continues.
+    /// </summary>
+    private IReadOnlyList<TowerStructure> Prune()
+    {
+        var masks = _masks!;
+        var structure = masks.Masked.KeptStructure();
+        var pruned = masks.Masked.Prune();
+        pruned.to(_device);
+        masks.Dispose();
+        Student.Dispose();
+        Optimizer.Dispose();
+        _masks = null;
+        Student = pruned;
+        Optimizer = NewOptimizer(pruned, Stage.Optimization);
+        _trainable = pruned.parameters().Where(p => p.requires_grad).ToList();
+        return structure;
     }
 
     /// <summary>All-gathers student (and teacher) features: one message per member holding its rows of all four matrices.</summary>
@@ -154,18 +196,19 @@ public sealed class TrainerCore : IDisposable
     private bool ReduceGradients(bool stopRequested)
     {
         if (_collective.WorldSize == 1) return stopRequested;
-        var grads = _trainable.Select(p => p.grad ?? zeros_like(p)).ToList();
+        var reduced = _masks is null ? _trainable : _trainable.Concat(_masks.Parameters).ToList();
+        var grads = reduced.Select(p => p.grad ?? zeros_like(p)).ToList();
         var flat = cat(grads.Select(g => g.flatten()).Append(tensor(new[] { stopRequested ? 1f : 0f }, device: _device)).ToList())
             .to(ScalarType.Float32).cpu();
         var buffer = flat.data<float>().ToArray();
         _collective.AllReduceSum(buffer, Tag("gradients"));
         using var noGrad = no_grad();
         long offset = 0;
-        var reduced = tensor(buffer).to(_device);
-        foreach (var (parameter, index) in _trainable.Select((p, i) => (p, i)))
+        var sums = tensor(buffer).to(_device);
+        foreach (var parameter in reduced)
         {
             var count = parameter.numel();
-            var values = reduced.narrow(0, offset, count).view(parameter.shape).to(parameter.dtype);
+            var values = sums.narrow(0, offset, count).view(parameter.shape).to(parameter.dtype);
             if (parameter.grad is null) parameter.grad = values.clone().DetachFromDisposeScope();
             else parameter.grad.copy_(values);
             offset += count;
@@ -195,6 +238,7 @@ public sealed class TrainerCore : IDisposable
 
     public void Dispose()
     {
+        _masks?.Dispose();
         Optimizer.Dispose();
         Student.Dispose();
         _teacher?.Dispose();

@@ -23,6 +23,10 @@ public static class ClipPresets
         ["tiny-test"] = () => new ClipConfig(32,
             new VisionConfig(32, 8, TowerShape.Uniform(32, 2, 2, 16, 128)),
             new TextConfig(16, 1000, TowerShape.Uniform(32, 2, 2, 16, 128))),
+        // A sub-shape of tiny-test (narrower image tower, shallower text tower), for inheritance tests.
+        ["tiny-test-half"] = () => new ClipConfig(32,
+            new VisionConfig(32, 8, TowerShape.Uniform(16, 2, 1, 16, 64)),
+            new TextConfig(16, 1000, TowerShape.Uniform(32, 1, 2, 16, 128))),
         // Demo pair: a 64x64 teacher and a narrower/shallower student that can inherit from it.
         ["demo-teacher"] = () => new ClipConfig(128,
             new VisionConfig(64, 8, TowerShape.Uniform(192, 4, 3, 64, 768)),

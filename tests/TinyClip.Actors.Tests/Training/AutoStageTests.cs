@@ -1,0 +1,121 @@
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Runtime;
+using TinyClip.Actors.Training;
+using TinyClip.Model;
+using Xunit.Abstractions;
+
+namespace TinyClip.Actors.Tests.Training;
+
+/// <summary>Auto stages through the trainer: masks learned toward the target sparsity, pruned at the prune step, chained.</summary>
+public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-auto-").FullName;
+
+    private static StageSpec AutoStage(string name, double start, double target, long steps, long warmup, long prune, double maskRate) =>
+        TrainingFixtures.Stage(StageKind.Distill, steps, 16) with
+        {
+            Name = name,
+            Kind = StageKind.Auto,
+            Init = StageSpec.InitPrevious,
+            Auto = new AutoSpec(start, target, warmup, prune, maskRate, SignedLagrangian: false),
+        };
+
+    /// <summary>Runs a stage on one trainer; returns the final student's file and what the prune kept.</summary>
+    private (string File, IReadOnlyList<TowerStructure> Kept) RunStage(StageSpec stage, string init, string teacher)
+    {
+        var assignment = TrainingFixtures.Assignment(stage, teacher) with { StudentInit = init };
+        var setup = new TrainerSetup(assignment, 0, 1, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
+        var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(30));
+        using var core = TrainerCore.Create(setup, group.Members[0]);
+        IReadOnlyList<TowerStructure>? kept = null;
+        for (long g = 0; g < stage.Steps; g++)
+        {
+            var report = core.Train(TrainingFixtures.Batch(g, stage.BatchSize), false);
+            if (report.Masks is { } m && g % 10 == 0) output.WriteLine($"{stage.Name} step {report.Step}: p={m.ExpectedSparsity:F3} q={m.TargetSparsity:F3}");
+            kept ??= report.Pruned;
+        }
+        Assert.NotNull(kept);
+        var file = Path.Combine(_directory, stage.Name + ".safetensors");
+        ClipCheckpoint.Save(core.Student, file);
+        return (file, kept!);
+    }
+
+    [Fact]
+    public void Two_chained_auto_stages_prune_toward_each_target()
+    {
+        var teacher = TrainingFixtures.SaveTeacher(_directory);
+        var full = ClipPresets.Get("tiny-test", TrainingFixtures.VocabularySize);
+        double prunable = Prunable(full);
+        var (first, kept1) = RunStage(AutoStage("auto1", 0, 0.25, 100, 40, 90, 0.08), teacher, teacher);
+        var (_, kept2) = RunStage(AutoStage("auto2", 0.25, 0.5, 100, 40, 90, 0.08), first, teacher);
+        foreach (var (kept, target) in new[] { (kept1, 0.25), (kept2, 0.5) })
+        {
+            double remaining = kept.Sum(t => PrunableOf(t));
+            output.WriteLine($"target {target}: remaining {remaining / prunable:F4} of prunable; " + string.Join("; ", kept));
+            // A short run overshoots: the hinged Lagrangian only pushes towards sparser masks and Adam's momentum carries
+            // the log-alphas past the target. The reference schedule (lr 0.02 over thousands of steps) tracks it closely;
+            // at test scale we require the prune to land near the target, and strictly sparser in the second stage.
+            Assert.InRange(remaining / prunable, (1 - target) - 0.15, (1 - target) + 0.05);
+        }
+        Assert.True(kept2.Sum(PrunableOf) < kept1.Sum(PrunableOf));
+    }
+
+    [Fact]
+    public void Resuming_from_a_checkpoint_taken_while_masks_are_learned_equals_an_uninterrupted_run()
+    {
+        var teacher = TrainingFixtures.SaveTeacher(_directory);
+        var stage = AutoStage("auto", 0, 0.3, 24, 8, 16, 0.1);
+        Dictionary<string, float[]> Run(int? checkpointAt)
+        {
+            var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(30));
+            var assignment = TrainingFixtures.Assignment(stage, teacher) with { StudentInit = teacher };
+            TrainerSetup Setup(StageAssignment a) => new(a, 0, 1, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
+            var core = TrainerCore.Create(Setup(assignment), group.Members[0]);
+            var checkpoints = new StageCheckpoints(_directory, stage.Name, 3);
+            for (long g = 0; g < stage.Steps; g++)
+            {
+                var batch = TrainingFixtures.Batch(g, stage.BatchSize);
+                core.Train(batch, false);
+                if (checkpointAt is null || core.Step != checkpointAt.Value) continue;
+                // "Crash" while masks are learned: write the checkpoint, drop the trainer, build a new one from the file.
+                var maskState = core.MaskState();
+                Assert.NotNull(maskState);
+                var sha = checkpoints.Write(core.Step, core.Student, core.Optimizer, batch.Next, maskState);
+                core.Dispose();
+                var resumeFrom = new CheckpointRef(checkpoints.StudentPath(core.Step), sha, core.Step, 0, batch.Next.GlobalBatch, batch.Next.Position);
+                core = TrainerCore.Create(Setup(assignment with { ResumeFrom = new[] { resumeFrom } }), group.Members[0]);
+                core.Resume();
+                Assert.Equal(checkpointAt.Value, core.Step);
+            }
+            using (core) return core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+        }
+        var uninterrupted = Run(null);
+        var resumed = Run(10);
+        Assert.Equal(uninterrupted.Keys.Order(), resumed.Keys.Order()); // same pruned architecture
+        foreach (var (name, values) in uninterrupted) Assert.True(values.SequenceEqual(resumed[name]), $"{name} differs");
+    }
+
+    /// <summary>Prunable size of a tower as METHOD.md counts it: attention and MLP weights of the blocks.</summary>
+    private static double PrunableOf(TowerStructure t)
+    {
+        const int headWidth = 16;
+        double total = 0;
+        for (int layer = 0; layer < t.HeadsPerLayer.Count; layer++)
+        {
+            int attention = t.HeadsPerLayer[layer] * headWidth;
+            total += 4.0 * t.HiddenWidth * attention + 3 * attention + t.HiddenWidth;      // in_proj, out_proj (+ biases)
+            total += 2.0 * t.HiddenWidth * t.MlpWidthPerLayer[layer] + t.MlpWidthPerLayer[layer] + t.HiddenWidth; // c_fc, c_proj (+ biases)
+        }
+        return total;
+    }
+
+    private static double Prunable(ClipConfig config) =>
+        new[] { config.Vision.Tower, config.Text.Tower }.Sum(t => PrunableOf(new TowerStructure("", t.Width, t.Width,
+            t.Blocks.Select(b => b.Heads).ToList(), t.Blocks.Select(b => b.MlpWidth).ToList(), 0, 0)));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
