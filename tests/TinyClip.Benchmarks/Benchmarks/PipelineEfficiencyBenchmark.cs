@@ -12,7 +12,6 @@ using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Text;
 using TinyClip.Model;
-using TorchSharp;
 
 namespace TinyClip.Benchmarks.Benchmarks;
 
@@ -32,7 +31,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
     {
         int steps = options.Pick(12, 30);
         int repeats = options.Pick(1, Math.Min(5, options.Repeats));
-        int threads = Environment.ProcessorCount;
+        int threads = TrainingThread.LibTorchThreads();
         using var scratch = new TempDirectory("pipeline");
         var train = await SyntheticShards.WriteAsync(scratch.Sub("data"), Rows, ImageSize, RowGroupSize, cancellationToken);
         var quarantine = new QuarantineLog();
@@ -50,7 +49,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
         {
             var plan = new OneStagePlan(scratch.Sub($"run-{r}"), train, Model, BatchSize, steps, threads) { TokenizerPath = tokenizerPath };
             actor.Add(await ActorRunSamplesPerSecondAsync(plan, cancellationToken));
-            bare.Add(BareLoopSamplesPerSecond(batches, steps, tokenizer.VocabularySize, threads, scratch.Sub($"bare-{r}")));
+            bare.Add(BareLoopSamplesPerSecond(batches, steps, tokenizer.VocabularySize, scratch.Sub($"bare-{r}")));
         }
         var ratio = Spread.Of(actor.Zip(bare, (a, b) => a / b));
         var section = new BenchmarkSection("6. Pipeline efficiency (actor runtime vs bare training loop)",
@@ -58,7 +57,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
             $"one CPU trainer with {threads} libtorch threads, SQLite journal, checkpoints only at the end) on {Rows} synthetic {ImageSize} px samples in a fresh " +
             "temporary run directory per repeat; samples/s is the trainer's own figure from the `StageCompleted` event (batch x steps / time from the trainer's " +
             "start to its last step, so it includes waiting for the first batch from the feed). *Bare loop*: a fresh `TrainerCore` (the same step: model, loss, " +
-            $"clipping, our AdamW; same thread count, same tokenizer) run for {steps} steps on the same batches decoded once up front " +
+            $"clipping, our AdamW; a dedicated thread like the trainer actor's, same libtorch thread count, same tokenizer) run for {steps} steps on the same batches decoded once up front " +
             $"(`SampleSource`), timed the same way. {repeats} repeat(s), actor and bare alternating; ratio per repeat. Target: ratio >= {Target}.")
             .Columns("actor runtime samples/s", "bare loop samples/s", "actor / bare", "target");
         section.Row(Spread.Of(actor).Format("F1"), Spread.Of(bare).Format("F1"), ratio.Format("F3"), ratio.Median >= Target ? $"met (>= {Target})" : $"**not met** (< {Target})");
@@ -104,13 +103,15 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
         return completed.Metrics["samples_per_second"];
     }
 
-    private static double BareLoopSamplesPerSecond(List<TrainingBatch> batches, int steps, int vocabularySize, int threads, string directory)
+    private static double BareLoopSamplesPerSecond(List<TrainingBatch> batches, int steps, int vocabularySize, string directory)
     {
-        torch.set_num_threads(threads);
-        using var core = StandaloneTrainer.Create(StandaloneTrainer.Stage(Model, BatchSize, steps), vocabularySize, directory);
-        double seconds = Stopwatches.Time(() =>
+        double seconds = TrainingThread.Run(() =>
         {
-            foreach (var batch in batches) core.Train(batch, stopRequested: false);
+            using var core = StandaloneTrainer.Create(StandaloneTrainer.Stage(Model, BatchSize, steps), vocabularySize, directory);
+            return Stopwatches.Time(() =>
+            {
+                foreach (var batch in batches) core.Train(batch, stopRequested: false);
+            });
         });
         return steps * BatchSize / seconds;
     }

@@ -1,7 +1,6 @@
 using TinyClip.Actors.Training;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Model;
-using TorchSharp;
 
 namespace TinyClip.Benchmarks.Benchmarks;
 
@@ -18,10 +17,10 @@ public sealed class StepTimeBenchmark : IBenchmark
 
     public Task<BenchmarkSection> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        torch.set_num_threads(Environment.ProcessorCount);
+        int threads = TrainingThread.LibTorchThreads();
         var section = new BenchmarkSection("1. Training step time per preset (batch 32)",
             $"The runtime's own step (`TrainerCore.Train`: forward of both towers, CLIP contrastive loss via `DistillationObjective` with alpha = 0, " +
-            $"backward, global-norm clipping, our AdamW), one CPU trainer with {Environment.ProcessorCount} libtorch threads, on random pixels and tokens " +
+            $"backward, global-norm clipping, our AdamW), one CPU trainer on a dedicated thread with libtorch's default {threads} intra-op threads, on random pixels and tokens " +
             $"(step time does not depend on values). Small presets: 2 warm-up steps, then {options.Repeats} timed steps each. " +
             (options.Quick ? "The large presets are skipped in quick mode. " : "Large presets: 1 warm-up and 2 timed steps. ") +
             $"Ratio: the preset's median step time over {Reference}'s, measured in the same run.")
@@ -34,11 +33,14 @@ public sealed class StepTimeBenchmark : IBenchmark
             cancellationToken.ThrowIfCancellationRequested();
             bool large = LargePresets.Contains(preset);
             Console.WriteLine($"  {preset}");
-            using var core = StandaloneTrainer.Create(StandaloneTrainer.Stage(preset, BatchSize, steps: 1_000_000), null, scratch.Path);
-            var batch = StandaloneTrainer.RandomBatch(core.Student.Config, BatchSize, seed: 7);
-            var seconds = Stopwatches.Repeat(large ? 1 : 2, large ? 2 : options.Repeats, () => core.Train(batch, stopRequested: false));
-            var (image, text) = core.Student.ParameterCounts();
-            results.Add((preset, $"{image / 1e6:F2}M + {text / 1e6:F2}M", Spread.Of(seconds)));
+            results.Add(TrainingThread.Run(() =>
+            {
+                using var core = StandaloneTrainer.Create(StandaloneTrainer.Stage(preset, BatchSize, steps: 1_000_000), null, scratch.Path);
+                var batch = StandaloneTrainer.RandomBatch(core.Student.Config, BatchSize, seed: 7);
+                var seconds = Stopwatches.Repeat(large ? 1 : 2, large ? 2 : options.Repeats, () => core.Train(batch, stopRequested: false));
+                var (image, text) = core.Student.ParameterCounts();
+                return (preset, $"{image / 1e6:F2}M + {text / 1e6:F2}M", Spread.Of(seconds));
+            }));
         }
         double reference = results.Single(r => r.Preset == Reference).Seconds.Median;
         foreach (var (preset, parameters, seconds) in results)

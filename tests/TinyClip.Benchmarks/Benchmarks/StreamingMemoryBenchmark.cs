@@ -4,6 +4,7 @@ using TinyClip.Actors.Feeding;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Settings;
+using TinyClip.Data.Synthetic;
 
 namespace TinyClip.Benchmarks.Benchmarks;
 
@@ -29,17 +30,22 @@ public sealed class StreamingMemoryBenchmark : IBenchmark
     {
         var settings = Settings();
         int groupsInFlight = (settings.Stream.ReadAheadWindows + 1) * settings.Order.WindowRowGroups;
-        int factor = options.Pick(12, 40);
-        int rows = factor * groupsInFlight * RowGroupSize;
+        long sampleBytes = 3L * ImageSize * ImageSize * sizeof(float);
+        long batchBytes = BatchSize * (sampleBytes + settings.Decode.ContextLength * sizeof(int));
+        // Rows are sized from the encoded size of a first few samples so the dataset is the asked multiple of the bound.
+        var synth = new SynthOptions(".", 0, 0, ImageSize, Seed: 1);
+        double rowBytes = Enumerable.Range(0, 200).Average(i => SyntheticDataset.Row("train", 0, i, synth).Jpg!.Length);
+        long Bound(double groupBytes) => (long)(groupsInFlight * groupBytes) + settings.Stream.DecodeParallelism * sampleBytes + (1 + settings.Stream.BatchesInFlight) * batchBytes;
+        int factor = options.Pick(10, 20);
+        int groups = (int)Math.Ceiling(factor * Bound(rowBytes * RowGroupSize) / (rowBytes * RowGroupSize));
+        int rows = groups * RowGroupSize;
         int repeats = options.Pick(1, Math.Min(3, options.Repeats));
 
         using var scratch = new TempDirectory("memory");
         var train = await SyntheticShards.WriteAsync(scratch.Path, rows, ImageSize, RowGroupSize, cancellationToken);
         long datasetBytes = Directory.EnumerateFiles(train, "*.parquet").Sum(f => new FileInfo(f).Length);
-        long rowGroupBytes = datasetBytes / (rows / RowGroupSize);
-        long sampleBytes = 3L * ImageSize * ImageSize * sizeof(float);
-        long batchBytes = BatchSize * (sampleBytes + settings.Decode.ContextLength * sizeof(int));
-        long bound = groupsInFlight * rowGroupBytes + settings.Stream.DecodeParallelism * sampleBytes + (1 + settings.Stream.BatchesInFlight) * batchBytes;
+        long rowGroupBytes = datasetBytes / groups;
+        long bound = Bound(rowGroupBytes);
 
         var results = new List<ChildResult>();
         for (int r = 0; r < repeats; r++)
@@ -58,7 +64,8 @@ public sealed class StreamingMemoryBenchmark : IBenchmark
             $"decode parallelism {settings.Stream.DecodeParallelism}, {settings.Stream.BatchesInFlight} batches in flight, batch {BatchSize}), consuming batches as fast as they come; " +
             "*peak* is VmHWM at the end (VmRSS is also sampled every 20 ms). The configured in-flight bound is computed from the settings: " +
             $"({settings.Stream.ReadAheadWindows}+1) x {settings.Order.WindowRowGroups} row groups x {rowGroupBytes / 1024.0:F0} KiB + {settings.Stream.DecodeParallelism} decoded samples x {sampleBytes / 1024.0:F0} KiB " +
-            $"+ (1 + {settings.Stream.BatchesInFlight}) batches x {batchBytes / 1024.0:F0} KiB = {bound / 1048576.0:F2} MiB; the dataset is {datasetBytes / (double)bound:F0}x that. " +
+            $"+ (1 + {settings.Stream.BatchesInFlight}) batches x {batchBytes / 1024.0:F0} KiB = {bound / 1048576.0:F2} MiB; the dataset is {datasetBytes / (double)bound:F1}x that encoded " +
+            $"({rows * (double)sampleBytes / bound:F0}x decoded). " +
             $"{repeats} child run(s).")
             .Columns("start-up RSS MiB", "peak RSS MiB", "growth MiB", "peak / start-up", "growth / in-flight bound", "growth / dataset size");
         section.Row(startup.Format("F0"), peak.Format("F0"), growth.Format("F1"), (peak.Median / startup.Median).ToString("F2"),

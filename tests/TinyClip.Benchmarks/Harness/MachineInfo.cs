@@ -13,7 +13,7 @@ public static class MachineInfo
         ("OS", OsName()),
         (".NET", RuntimeInformation.FrameworkDescription),
         ("TorchSharp", typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "?"),
-        ("libtorch threads used for training benchmarks", Environment.ProcessorCount.ToString()),
+        ("libtorch intra-op threads (its default; benchmarks do not set it)", TrainingThread.LibTorchThreads().ToString()),
     };
 
     private static string CpuModel() =>
