@@ -45,6 +45,7 @@ public static class Program
 
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        var loadAtStart = MachineInfo.LoadAverage();
         var sections = new List<BenchmarkSection>();
         var total = Stopwatch.StartNew();
         foreach (var benchmark in selected)
@@ -61,7 +62,7 @@ public static class Program
                 sections.Add(new BenchmarkSection(benchmark.Name, "failed in this run.").Note($"Error: `{e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}`"));
             }
         }
-        ReportWriter.Write(options, sections, total.Elapsed);
+        ReportWriter.Write(options, sections, total.Elapsed, loadAtStart);
         Console.WriteLine($"[{total.Elapsed:mm\\:ss}] wrote {options.OutputPath}");
         return 0;
     }

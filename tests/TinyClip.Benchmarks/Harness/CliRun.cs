@@ -19,7 +19,7 @@ public sealed class CliRun : IDisposable
     /// <summary>tinyclip.dll of the CLI built with the same configuration as this program (the project reference builds it).</summary>
     public static string CliAssembly(string repositoryRoot)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name; // bin/<configuration>/<tfm>/
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name; // bin/<configuration>/<tfm>/
         var path = Path.Combine(repositoryRoot, "src", "TinyClip.Cli", "bin", configuration, "net10.0", "tinyclip.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"the CLI is not built at {path}: run `dotnet build -c {configuration} src/TinyClip.Cli`", path);
     }

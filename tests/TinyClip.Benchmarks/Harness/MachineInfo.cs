@@ -16,6 +16,10 @@ public static class MachineInfo
         ("libtorch intra-op threads (its default; benchmarks do not set it)", TrainingThread.LibTorchThreads().ToString()),
     };
 
+    /// <summary>The 1, 5 and 15 minute load averages: how busy the machine was (others' work skews every figure).</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
     private static string CpuModel() =>
         ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? RuntimeInformation.ProcessArchitecture.ToString();
 

@@ -3,7 +3,7 @@ namespace TinyClip.Benchmarks.Harness;
 /// <summary>Writes BENCHMARKS.md: the machine, the command, the mode, then one section per benchmark.</summary>
 public static class ReportWriter
 {
-    public static void Write(BenchOptions options, IReadOnlyList<BenchmarkSection> sections, TimeSpan elapsed)
+    public static void Write(BenchOptions options, IReadOnlyList<BenchmarkSection> sections, TimeSpan elapsed, string loadAtStart)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(options.OutputPath)!);
         using var writer = new StreamWriter(options.OutputPath);
@@ -21,6 +21,7 @@ public static class ReportWriter
         writer.WriteLine($"- Command: `{options.CommandLine}`");
         writer.WriteLine($"- Taken: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC, {elapsed.TotalMinutes:F1} min in all; timed repeats per measurement: {options.Repeats} unless a section says otherwise");
         foreach (var (name, value) in MachineInfo.Describe()) writer.WriteLine($"- {name}: {value}");
+        writer.WriteLine($"- Load average (1 / 5 / 15 min): {loadAtStart} at the start, {MachineInfo.LoadAverage()} at the end (above the core count means other work shared the cores)");
         writer.WriteLine();
         foreach (var section in sections) section.WriteMarkdown(writer);
     }
