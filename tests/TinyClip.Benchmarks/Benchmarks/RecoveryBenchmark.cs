@@ -45,6 +45,7 @@ public sealed class RecoveryBenchmark : IBenchmark
             await File.WriteAllTextAsync(configFile, plan.ToHocon(), cancellationToken);
 
             long killedAfter;
+            int linesBefore;
             var clock = Stopwatch.StartNew();
             using (var first = CliRun.Start(cli, configFile, runDirectory))
             {
@@ -57,13 +58,12 @@ public sealed class RecoveryBenchmark : IBenchmark
                 first.Kill();
                 var steps = first.TrainSteps();
                 killedAfter = steps.Max(s => s.Step);
+                linesBefore = steps.Count;
                 stepSeconds.Add((steps[^1].Time - steps[0].Time).TotalSeconds / (steps[^1].Step - steps[0].Step));
             }
-            int linesBefore;
             clock.Restart();
             using (var second = CliRun.Start(cli, configFile, runDirectory))
             {
-                linesBefore = second.TrainSteps().Count;
                 await second.WaitUntilAsync(() => second.TrainSteps().Count > linesBefore, Patience, "first resumed step", cancellationToken);
                 restart.Add(clock.Elapsed.TotalSeconds);
                 long resumedAt = second.TrainSteps()[linesBefore].Step - 1;

@@ -14,6 +14,10 @@ public static class ReportWriter
                              "they are not the figures to size runs by. Run without `--quick` on a quiet machine for those.");
         else
             writer.WriteLine("> Full-mode figures.");
+        double busiest = Math.Max(double.Parse(loadAtStart.Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture), MachineInfo.OneMinuteLoad());
+        if (busiest > Environment.ProcessorCount)
+            writer.WriteLine($">\n> **Busy machine**: the 1-minute load average reached {busiest:F1} on {Environment.ProcessorCount} cores. Other work shared the cores, " +
+                             "so these figures carry that noise (wide spreads, ratios off in either direction).");
         writer.WriteLine();
         writer.WriteLine("Every figure is a ratio against a baseline measured side by side in the same run; absolute times hold only for the machine below. " +
                          "Spreads are written `median (min–max)` over the timed repeats (warm-up runs are discarded).");
