@@ -45,7 +45,7 @@ public static class Program
 
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-        var loadAtStart = MachineInfo.LoadAverage();
+        var loadAtStart = (MachineInfo.LoadAverage(), MachineInfo.OneMinuteLoad());
         var sections = new List<BenchmarkSection>();
         var total = Stopwatch.StartNew();
         foreach (var benchmark in selected)

@@ -7,9 +7,6 @@ public sealed class BenchmarkSection(string title, string method)
     private readonly List<string> _notes = new();
     private string[] _header = Array.Empty<string>();
 
-    public string Title => title;
-    public string Method => method;
-
     public BenchmarkSection Columns(params string[] header) { _header = header; return this; }
     public BenchmarkSection Row(params string[] cells) { _rows.Add(cells); return this; }
     public BenchmarkSection Note(string text) { _notes.Add(text); return this; }
