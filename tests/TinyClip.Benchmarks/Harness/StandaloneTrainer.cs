@@ -1,0 +1,48 @@
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Runtime;
+using TinyClip.Actors.Training;
+using TinyClip.Data.Ordering;
+using TinyClip.Data.Pipeline;
+using TinyClip.Model;
+
+namespace TinyClip.Benchmarks.Harness;
+
+/// <summary>
+/// The runtime's own training step (<see cref="TrainerCore"/>: forward, CLIP loss, backward, clipping, our AdamW) without
+/// actors or data feed: one CPU trainer, a teacher-kind stage (alpha = 0, so no teacher model is needed).
+/// </summary>
+public static class StandaloneTrainer
+{
+    public const double LearningRate = 1e-3, WeightDecay = 0.1, GradientClip = 5.0;
+
+    public static StageSpec Stage(string model, int batchSize, long steps) => new(
+        "bench", StageKind.Teacher, model, StageSpec.InitScratch, steps, batchSize,
+        new OptimizationSpec(LearningRate, 0.9, 0.98, 1e-6, WeightDecay, WarmupSteps: 0, GradientClip),
+        new LossSpec(Alpha: 0, Weight: 1, FixedLogitScale: 50, LearnableLogitScale: true, TeacherOwnLogitScale: false),
+        EvalEverySteps: 0);
+
+    /// <param name="vocabularySize">Token rows of the text tower; null keeps the preset's own.</param>
+    public static TrainerCore Create(StageSpec stage, int? vocabularySize, string runDirectory)
+    {
+        int vocabulary = vocabularySize ?? ModelCatalog.Resolve(stage.Model, null).Text.VocabSize;
+        var assignment = new StageAssignment(stage, 0, 0, Seed: 1, Array.Empty<CheckpointRef>(), StageSpec.InitScratch, null, "");
+        var setup = new TrainerSetup(assignment, Rank: 0, WorldSize: 1, "cpu", runDirectory, vocabulary, KeepLastCheckpoints: 1,
+            MaxNonFiniteStepsInRow: 100, AllowPickle: false);
+        return TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromMinutes(1)).Members[0]);
+    }
+
+    /// <summary>A batch of random pixels and token ids shaped for <paramref name="config"/> (step time does not depend on values).</summary>
+    public static TrainingBatch RandomBatch(ClipConfig config, int batchSize, int seed)
+    {
+        var random = new Random(seed);
+        int size = config.Vision.ImageSize, context = config.Text.ContextLength, vocabulary = config.Text.VocabSize;
+        var images = new float[batchSize * 3 * size * size];
+        for (int i = 0; i < images.Length; i++) images[i] = (float)(random.NextDouble() * 4 - 2);
+        var tokens = new int[batchSize * context];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = random.Next(vocabulary);
+        var keys = Enumerable.Range(0, batchSize).Select(i => $"random-{i}").ToArray();
+        var ids = Enumerable.Range(0, batchSize).Select(i => (long)i).ToArray();
+        return new TrainingBatch(Cursor.StartOf(0), Cursor.StartOf(0), images, tokens, null, keys, ids, size, context);
+    }
+}
