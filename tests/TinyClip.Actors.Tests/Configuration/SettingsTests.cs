@@ -81,4 +81,35 @@ public class SettingsTests
         Assert.Equal(7, config.GetInt("tinyclip.run.seed"));
         Assert.Throws<InvalidSettingException>(() => TinyClipConfig.Overrides(new[] { "no-equals-sign" }));
     }
+
+    [Theory]
+    [InlineData("hocon/plans/auto-vit-b-32.conf", 3)]
+    [InlineData("hocon/plans/manual-vit-b-32.conf", 2)]
+    [InlineData("hocon/demo.conf", 4)]
+    public void Shipped_plans_parse_into_valid_stages(string name, int stages)
+    {
+        var text = TinyClipConfig.Embedded(name);
+        // The recipes expect the user's teacher checkpoint; any existing file stands in for it here.
+        var teacher = typeof(SettingsTests).Assembly.Location;
+        var config = TinyClipConfig.Overrides(new[] { $"tinyclip.teacher.checkpoint={teacher}" })
+            .WithFallback(ConfigurationFactory.ParseString(text)).WithFallback(TinyClipConfig.Reference);
+        var plan = PlanSettings.Read(config);
+        Assert.Equal(stages, plan.Stages.Count);
+        Assert.All(plan.Stages.Where(s => s.Kind == StageKind.Auto), s => Assert.NotNull(s.Auto));
+    }
+
+    [Fact]
+    public void Auto_stage_settings_are_read_and_checked()
+    {
+        const string auto = "tinyclip.plan { stages = [t, a]\n t { kind = teacher, model = tiny-test, warmup-steps = 2, steps = 10 }\n" +
+                            "a { kind = auto, model = tiny-test, init = teacher, steps = 100, warmup-steps = 2, target-sparsity = 0.5, prune-step = 80, lagrangian = signed } }";
+        var stage = PlanSettings.Read(Plan(auto)).Stages[1];
+        Assert.Equal(new AutoSpec(0.0, 0.5, 1000, 80, 0.02, SignedLagrangian: true), stage.Auto);
+        Assert.Equal("tinyclip.plan.a.prune-step",
+            Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(auto, "tinyclip.plan.a.prune-step=101"))).Key);
+        Assert.Equal("tinyclip.plan.a.init",
+            Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(auto, "tinyclip.plan.a.init=scratch"))).Key);
+        Assert.Equal("tinyclip.plan.a.target-sparsity",
+            Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(auto, "tinyclip.plan.a.start-sparsity=0.6"))).Key);
+    }
 }
