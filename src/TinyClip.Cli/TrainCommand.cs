@@ -22,7 +22,7 @@ public static class TrainCommand
             var settings = TinyClipConfig.Load(result.GetValue(config), overrides);
             var console = new TerminalConsole(!Console.IsOutputRedirected, settings.GetInt("tinyclip.training.log-every-steps", 10));
             var outcome = await RunHost.RunAsync(settings, console, cancellationToken);
-            var report = RunReport.From(outcome.Events);
+            var report = RunReport.From(outcome.Events, settings.GetDouble("tinyclip.report.teacher-fraction", 0.9));
             if (report.Rows.Count > 0)
             {
                 PrintTable(report);
@@ -40,5 +40,10 @@ public static class TrainCommand
         foreach (var row in report.Rows)
             table.AddRow(row.Stage, row.Model, row.ParameterSummary, RunReport.Percent(row.ZeroShotTop1), $"{RunReport.Percent(row.ImageToTextR1)} / {RunReport.Percent(row.TextToImageR1)}", row.SamplesPerSecond.ToString("F0"));
         AnsiConsole.Write(table);
+        if (report.Speeds.Count == 0) return;
+        var speeds = new Table().AddColumns("stage", "kind", $"steps to {100 * report.TeacherFraction:0}% of teacher top-1", "evaluated up to");
+        foreach (var s in report.Speeds)
+            speeds.AddRow(s.Stage, s.Kind, s.StepsToReach?.ToString() ?? "not reached", s.EvaluatedSteps.ToString());
+        AnsiConsole.Write(speeds);
     }
 }

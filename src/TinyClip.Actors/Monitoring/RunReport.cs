@@ -13,10 +13,13 @@ public sealed record StageResult(string Stage, string Model, double ParametersIm
     private static string Millions(double count) => (count / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + "M";
 }
 
+/// <summary>How fast a stage's student reached a fraction of the teacher stage's final zero-shot top-1 (the weight-inheritance ablation).</summary>
+public sealed record StageSpeed(string Stage, string Kind, double TargetTop1, long? StepsToReach, long EvaluatedSteps);
+
 /// <summary>The results of a run, from its events: the table printed at the end and written to report.md, plus plots.</summary>
-public sealed record RunReport(IReadOnlyList<StageResult> Rows)
+public sealed record RunReport(IReadOnlyList<StageResult> Rows, IReadOnlyList<StageSpeed> Speeds, double TeacherFraction)
 {
-    public static RunReport From(IReadOnlyList<IStageEvent> events)
+    public static RunReport From(IReadOnlyList<IStageEvent> events, double teacherFraction = 0.9)
     {
         var rows = new List<StageResult>();
         foreach (var completed in events.OfType<StageCompleted>())
@@ -28,7 +31,26 @@ public sealed record RunReport(IReadOnlyList<StageResult> Rows)
                 Metric(eval, "zero_shot_top1"), Metric(eval, "i2t_r1"), Metric(eval, "t2i_r1"),
                 completed.Metrics.GetValueOrDefault("samples_per_second")));
         }
-        return new RunReport(rows);
+        return new RunReport(rows, SpeedsOf(events, teacherFraction), teacherFraction);
+    }
+
+    /// <summary>
+    /// For every stage after a teacher stage: the first evaluated step at which its zero-shot top-1 reached
+    /// <paramref name="fraction"/> of the teacher stage's final top-1 (null: not within the stage).
+    /// </summary>
+    private static IReadOnlyList<StageSpeed> SpeedsOf(IReadOnlyList<IStageEvent> events, double fraction)
+    {
+        var teacher = events.OfType<StageStarted>().FirstOrDefault(s => s.Kind == "teacher");
+        var teacherEval = teacher is null ? null : events.OfType<EvalRecorded>().Where(e => e.Stage == teacher.Stage).MaxBy(e => e.Step);
+        if (Metric(teacherEval, "zero_shot_top1") is not { } teacherTop1) return Array.Empty<StageSpeed>();
+        double target = fraction * teacherTop1;
+        return events.OfType<StageStarted>().Where(s => s.Kind != "teacher").Select(started =>
+        {
+            var evals = events.OfType<EvalRecorded>().Where(e => e.Stage == started.Stage && e.Metrics.ContainsKey("zero_shot_top1"))
+                .OrderBy(e => e.Step).ToList();
+            var reached = evals.FirstOrDefault(e => e.Metrics["zero_shot_top1"] >= target);
+            return new StageSpeed(started.Stage, started.Kind, target, reached?.Step, evals.Count == 0 ? 0 : evals[^1].Step);
+        }).Where(s => s.EvaluatedSteps > 0).ToList();
     }
 
     public static string Percent(double? value) => value is { } v ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
@@ -40,6 +62,13 @@ public sealed record RunReport(IReadOnlyList<StageResult> Rows)
         text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var r in Rows)
             text.AppendLine($"| {r.Stage} | {r.Model} | {r.ParameterSummary} | {Percent(r.ZeroShotTop1)} | {Percent(r.ImageToTextR1)} | {Percent(r.TextToImageR1)} | {r.SamplesPerSecond:F0} |");
+        if (Speeds.Count > 0)
+        {
+            text.AppendLine().AppendLine($"Steps to reach {100 * TeacherFraction:0}% of the teacher's zero-shot top-1 ({Percent(Speeds[0].TargetTop1)}), at the evaluated steps:").AppendLine();
+            text.AppendLine("| stage | kind | steps to reach | evaluated up to step |").AppendLine("|---|---|---|---|");
+            foreach (var speed in Speeds)
+                text.AppendLine($"| {speed.Stage} | {speed.Kind} | {(speed.StepsToReach is { } n ? n.ToString() : "not reached")} | {speed.EvaluatedSteps} |");
+        }
         return text.ToString();
     }
 
