@@ -79,10 +79,14 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
         }
     }
 
-    /// <summary>Deletes all but the newest <c>keepLast</c> checkpoints of the stage (only committed ones are passed in).</summary>
-    public void Prune(IEnumerable<long> committedSteps)
+    /// <summary>
+    /// Called right after a new checkpoint is written, with the steps of the older ones: keeps the newest
+    /// <c>keepLast - 1</c> of them (so <c>keepLast</c> in all), but always at least one older checkpoint, because the new
+    /// one is not committed until the supervisor has stored its event.
+    /// </summary>
+    public void Prune(IEnumerable<long> olderSteps)
     {
-        foreach (var step in committedSteps.OrderByDescending(s => s).Skip(keepLast))
+        foreach (var step in olderSteps.OrderByDescending(s => s).Skip(Math.Max(1, keepLast - 1)))
         {
             File.Delete(StudentPath(step));
             File.Delete(OptimizerPath(step));

@@ -100,8 +100,8 @@ public sealed class ShardedContrastiveStep
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var imageMatches = ownRows.Slice(gathered.Image).allclose(local.Image.to(gathered.Image.dtype), rtol: 0, atol: OwnRowsTolerance);
-        var textMatches = ownRows.Slice(gathered.Text).allclose(local.Text.to(gathered.Text.dtype), rtol: 0, atol: OwnRowsTolerance);
+        var imageMatches = ownRows.Slice(gathered.Image).allclose(local.Image.to(gathered.Image.dtype), rtol: 0, atol: OwnRowsTolerance, equal_nan: true);
+        var textMatches = ownRows.Slice(gathered.Text).allclose(local.Text.to(gathered.Text.dtype), rtol: 0, atol: OwnRowsTolerance, equal_nan: true);
         if (!imageMatches || !textMatches)
             throw new ArgumentException(
                 $"gathered rows [{ownRows.Offset}, {ownRows.Offset + ownRows.Count}) are not this trainer's features: wrong rowOffset or gather order?");

@@ -58,6 +58,8 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
 
         var finished = supervisor.ExpectMsg<StageFinished>(Wait);
         Assert.Equal(TinyClip.Model.AtomicFile.Sha256(finished.File), finished.Sha256);
+        // keep-last = 2: both checkpoints of this 6-step stage are kept.
+        Assert.Equal(2, Directory.GetFiles(Path.GetDirectoryName(checkpoints[0].File)!, "step-*.optim.safetensors").Length);
         using var student = ClipCheckpoint.LoadModel(finished.File);
         Assert.Equal(student.ParameterCounts().Image, (long)finished.Metrics["params_image"]);
         supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
@@ -83,6 +85,20 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
         Assert.Equal(4L, supervisor.ExpectMsg<CheckpointWritten>(Wait).Step); // steps 3..4 again, from checkpoint 2
         Assert.Equal(2L, data.FirstBatchRead);
         supervisor.ExpectMsg<StageFinished>(Wait);
+    }
+
+    [Fact]
+    public void Only_the_last_checkpoints_are_kept()
+    {
+        var supervisor = CreateTestProbe();
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 9, batchSize: 8) with { Name = "long" };
+        Group(new SyntheticData()).Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+        var written = Enumerable.Range(0, 4).Select(_ => supervisor.ExpectMsg<CheckpointWritten>(Wait)).ToList();
+        supervisor.ExpectMsg<StageFinished>(Wait);
+        Assert.Equal(new[] { 2L, 4L, 6L, 8L }, written.Select(c => c.Step));
+        var remaining = Directory.GetFiles(Path.GetDirectoryName(written[0].File)!, "step-*.safetensors")
+            .Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(new[] { "step-6.optim.safetensors", "step-6.safetensors", "step-8.optim.safetensors", "step-8.safetensors" }, remaining);
     }
 
     [Fact]

@@ -1,0 +1,40 @@
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Training;
+
+namespace TinyClip.Actors.Tests.Training;
+
+public sealed class NonFiniteLossTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-nan-").FullName;
+
+    [Fact]
+    public void Non_finite_steps_are_skipped_without_an_update_and_too_many_in_a_row_stop_the_stage()
+    {
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
+        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, "cpu", _directory, TrainingFixtures.VocabularySize,
+            KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
+        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        var poisoned = TrainingFixtures.Batch(0, 4);
+        poisoned.Images[7] = float.NaN;
+
+        Assert.False(core.Train(TrainingFixtures.Batch(0, 4), false).Skipped);
+        var before = core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+        var skipped = core.Train(poisoned, false);
+        Assert.True(skipped.Skipped);
+        Assert.True(double.IsNaN(skipped.Loss));
+        Assert.Equal(2, core.Step); // the batch is consumed; the schedule moves on
+        foreach (var (name, values) in core.Student.StateDictForSave()) Assert.Equal(before[name], values.data<float>().ToArray());
+
+        Assert.False(core.Train(TrainingFixtures.Batch(1, 4), false).Skipped); // a finite step resets the count
+        core.Train(poisoned, false);
+        core.Train(poisoned, false);
+        var error = Assert.Throws<NonFiniteLossException>(() => core.Train(poisoned, false));
+        Assert.Contains("3 steps in a row", error.Message);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
