@@ -28,5 +28,5 @@ public sealed record SyntheticScene(int Shape, int Colour, int Size, int Backgro
     }
 
     /// <summary>Shape half-extent as a fraction of the image side.</summary>
-    public static double RadiusFraction(int size) => 0.14 + 0.07 * size;
+    public static double RadiusFraction(int size) => 0.2 + 0.08 * size;
 }

@@ -29,10 +29,10 @@ public static class ClipPresets
             new TextConfig(16, 1000, TowerShape.Uniform(32, 1, 2, 16, 128))),
         // Demo pair: a 64x64 teacher and a narrower/shallower student that can inherit from it.
         ["demo-teacher"] = () => new ClipConfig(128,
-            new VisionConfig(64, 8, TowerShape.Uniform(192, 4, 3, 64, 768)),
+            new VisionConfig(64, 16, TowerShape.Uniform(192, 4, 3, 64, 768)),
             new TextConfig(32, DemoVocabSize, TowerShape.Uniform(128, 4, 2, 64, 512))),
         ["demo-student"] = () => new ClipConfig(128,
-            new VisionConfig(64, 8, TowerShape.Uniform(128, 4, 2, 64, 512)),
+            new VisionConfig(64, 16, TowerShape.Uniform(128, 4, 2, 64, 512)),
             new TextConfig(32, DemoVocabSize, TowerShape.Uniform(128, 2, 2, 64, 512))),
     };
 
