@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace TinyClip.Integration.Tests;
 
 /// <summary>
@@ -38,16 +36,11 @@ public sealed class CrashRecoveryTests : IDisposable
         cli.Kill();
     }
 
-    private static IReadOnlyList<string> Events(string runDirectory)
-    {
-        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
-        Assert.True(exit == 0, output);
-        using var json = JsonDocument.Parse(output);
-        return json.RootElement.GetProperty("events").EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() != "EvalRecorded")
-            .Select(e => $"{e.GetProperty("type").GetString()} {(e.TryGetProperty("stage", out var s) ? s.GetString() : "")} {(e.TryGetProperty("step", out var n) ? n.GetInt64() : -1)}")
+    private static IReadOnlyList<string> Events(string runDirectory) =>
+        TinyRun.StatusEvents(runDirectory)
+            .Where(e => (string?)e["type"] != "EvalRecorded")
+            .Select(e => $"{e["type"]} {e["stage"]} {(e["step"] is { } n ? (long)n : -1)}")
             .ToList();
-    }
 
     [Fact]
     public void Killed_twice_and_rerun_ends_with_the_weights_and_events_of_an_uninterrupted_run()
@@ -81,7 +74,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         var (config2, crashed) = Fresh("corrupt");
         RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 3);
-        var newest = CommittedCheckpoints(crashed).Last();
+        var newest = TinyRun.CommittedCheckpoints(crashed).Last();
         var bytes = File.ReadAllBytes(newest);
         bytes[^5] ^= 0x40; // one flipped bit in the tensor data
         File.WriteAllBytes(newest, bytes);
@@ -121,16 +114,6 @@ public sealed class CrashRecoveryTests : IDisposable
         var expected = TinyRun.Weights(TinyRun.FinalStudent(reference, "distill"));
         var actual = TinyRun.Weights(TinyRun.FinalStudent(interrupted, "distill"));
         foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{name} differs");
-    }
-
-    private static IReadOnlyList<string> CommittedCheckpoints(string runDirectory)
-    {
-        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
-        Assert.True(exit == 0, output);
-        using var json = JsonDocument.Parse(output);
-        return json.RootElement.GetProperty("events").EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() == "CheckpointCommitted")
-            .Select(e => e.GetProperty("file").GetString()!).ToList();
     }
 
     [Fact]

@@ -65,14 +65,24 @@ public static class JournalConfig
             using var connection = new SqliteConnection(SqliteConnectionString(databasePath, busyTimeoutMs));
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;";
-            command.ExecuteScalar();
+            // In WAL mode readers are never blocked, but the journal plugin opens every transaction (even replay's) as
+            // a writer: take and release the write lock here too, so that a lock held by another process past the
+            // busy timeout is this clear error and not endless replay failures inside the actor system.
+            command.CommandText = "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master; BEGIN IMMEDIATE; ROLLBACK;";
+            command.ExecuteNonQuery();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLITE_BUSY or SQLITE_LOCKED)
+        {
+            throw new JournalUnavailableException($"The journal '{databasePath}' is locked by another process for longer than " +
+                $"tinyclip.persistence.sqlite-busy-timeout-ms ({busyTimeoutMs} ms); close the program holding it and run again", e);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             throw new JournalUnavailableException($"The journal '{databasePath}' cannot be opened: {e.Message}", e);
         }
     }
+
+    private const int SQLITE_BUSY = 5, SQLITE_LOCKED = 6;
 }
 
 public sealed class JournalUnavailableException(string message, Exception inner) : Exception(message, inner);
