@@ -35,9 +35,9 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>
-    /// Three moments per stage at distinct, increasing steps, one of them inside a checkpoint write. A rerun resumes at
-    /// or before the previous kill, so it always reaches the next moment; every moment is at least two steps before
-    /// the stage's end, so each kill lands while its stage runs.
+    /// Per stage, one moment of each kind at seeded, distinct steps, taken in step order. A rerun resumes at or before
+    /// the previous kill, so it always reaches the next moment; every moment is at least two steps before the stage's
+    /// end, so each kill lands while its stage runs.
     /// </summary>
     public static IReadOnlyList<KillMoment> ChooseMoments(int seed)
     {
@@ -46,15 +46,12 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         foreach (var stage in TinyRun.Stages)
         {
             var lastStep = TinyRun.Steps(stage) - 2;
-            var checkpointSteps = Enumerable.Range(1, (int)lastStep / 2).Select(i => 2L * i).ToList(); // checkpoint.every-steps = 2
-            var write = checkpointSteps[random.Next(checkpointSteps.Count)];
-            var stageMoments = new List<KillMoment> { new(stage, MomentKind.DuringCheckpointWrite, write) };
-            foreach (var step in Enumerable.Range(1, (int)lastStep).Select(s => (long)s).Where(s => s != write).OrderBy(_ => random.Next()).Take(2))
-            {
-                var kind = checkpointSteps.Contains(step) && random.Next(2) == 0 ? MomentKind.AfterCheckpointFile : MomentKind.AfterStep;
-                stageMoments.Add(new KillMoment(stage, kind, step));
-            }
-            moments.AddRange(stageMoments.OrderBy(m => m.Step));
+            var checkpointSteps = Enumerable.Range(1, (int)lastStep / 2).Select(i => 2L * i).OrderBy(_ => random.Next()).ToList(); // every-steps = 2
+            var write = checkpointSteps[0];
+            var file = checkpointSteps[1];
+            var step = Enumerable.Range(1, (int)lastStep).Select(s => (long)s).Where(s => s != write && s != file).OrderBy(_ => random.Next()).First();
+            moments.AddRange(new KillMoment[] { new(stage, MomentKind.DuringCheckpointWrite, write), new(stage, MomentKind.AfterCheckpointFile, file), new(stage, MomentKind.AfterStep, step) }
+                .OrderBy(m => m.Step));
         }
         return moments;
     }
