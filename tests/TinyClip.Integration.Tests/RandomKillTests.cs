@@ -16,7 +16,6 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
     /// <summary>Six global batches of 16: each 12-step stage runs two whole epochs, so resumes cross an epoch boundary.</summary>
     private const int TrainRows = 96;
     private const int Ranks = 2;
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
     private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-kills-").FullName;
 
     public enum MomentKind
@@ -64,7 +63,7 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"seed {seed}: {string.Join("; ", moments)}");
 
         var (config, reference) = Fresh("uninterrupted");
-        RunToEnd(config, reference);
+        TinyRun.RunToEnd(config, reference);
 
         var (killedConfig, killed) = Fresh("killed");
         var interruptedWrites = 0;
@@ -74,7 +73,7 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"killed at {moment}{(interruptedWrite ? ", inside a checkpoint write" : "")}");
             if (interruptedWrite) interruptedWrites++;
         }
-        RunToEnd(killedConfig, killed);
+        TinyRun.RunToEnd(killedConfig, killed);
         // The moment is the appearance of a temporary file, so a miss needs the whole write to finish before the kill.
         Assert.True(interruptedWrites > 0, "no kill landed inside a checkpoint write");
 
@@ -109,7 +108,7 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
 
         using var cli = CliProcess.Start("train", "--config", config, "--run-dir", runDirectory);
         var studentFile = Path.Combine(checkpoints, $"step-{moment.Step}.safetensors");
-        var deadline = DateTime.UtcNow + RunTimeout;
+        var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
         while (true)
         {
             Assert.False(cli.HasExited, $"the run ended before {moment}:\n{cli.Output}");
@@ -173,12 +172,6 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         var directory = Path.Combine(_directory, name);
         Directory.CreateDirectory(directory);
         return (TinyRun.WriteConfig(directory, TrainRows, "training.sample-log = on"), Path.Combine(directory, "run"));
-    }
-
-    private static void RunToEnd(string config, string runDirectory)
-    {
-        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", runDirectory);
-        Assert.True(exit == 0, output);
     }
 
     public void Dispose()

@@ -37,6 +37,28 @@ public static class TinyRun
         return path;
     }
 
+    public static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+
+    public static void RunToEnd(string config, string runDirectory)
+    {
+        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", runDirectory);
+        Assert.True(exit == 0, output);
+    }
+
+    /// <summary>Starts a run and kills it once <paramref name="ready"/> holds (polled), never later than the run's end.</summary>
+    public static void RunAndKill(string config, string runDirectory, Func<bool> ready)
+    {
+        using var cli = CliProcess.Start("train", "--config", config, "--run-dir", runDirectory);
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (!ready())
+        {
+            Assert.False(cli.HasExited, "the run ended before the kill point:\n" + cli.Output);
+            Assert.True(DateTime.UtcNow < deadline, "kill point not reached:\n" + cli.Output);
+            Thread.Sleep(20);
+        }
+        cli.Kill();
+    }
+
     public static long Steps(string stage) => stage == "teacher" ? TeacherSteps : DistillSteps;
 
     public static string FinalStudent(string runDirectory, string stage) => Path.Combine(runDirectory, "students", stage + ".safetensors");
