@@ -64,12 +64,15 @@ public static class JournalConfig
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
             using var connection = new SqliteConnection(SqliteConnectionString(databasePath, busyTimeoutMs));
             connection.Open();
-            using var command = connection.CreateCommand();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;";
+                command.ExecuteScalar();
+            }
             // In WAL mode readers are never blocked, but the journal plugin opens every transaction (even replay's) as
-            // a writer: take and release the write lock here too, so that a lock held by another process past the
-            // busy timeout is this clear error and not endless replay failures inside the actor system.
-            command.CommandText = "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master; BEGIN IMMEDIATE; ROLLBACK;";
-            command.ExecuteNonQuery();
+            // a writer: take and release the write lock here too (BEGIN IMMEDIATE, waiting up to the busy timeout), so
+            // that a lock held by another process is this clear error and not endless replay failures in the actors.
+            using (connection.BeginTransaction(deferred: false)) { }
         }
         catch (SqliteException e) when (e.SqliteErrorCode is SQLITE_BUSY or SQLITE_LOCKED)
         {
