@@ -38,6 +38,9 @@ public sealed class CliProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (AtomicFile puts it in its temporary file names).</summary>
+    public int Id => _process.Id;
+
     public int WaitForExit(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout))
@@ -60,7 +63,9 @@ public sealed class CliProcess : IDisposable
     public void Kill()
     {
         if (_process.HasExited) return;
-        _process.Kill(entireProcessTree: true);
+        // The CLI runs inside the dotnet host's process and starts no children, and killing one process is immediate
+        // (walking a process tree first takes milliseconds): the moment a test picks is the moment it dies.
+        _process.Kill();
         _process.WaitForExit();
     }
 

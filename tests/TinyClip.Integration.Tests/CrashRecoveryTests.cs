@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace TinyClip.Integration.Tests;
 
 /// <summary>
@@ -8,7 +6,6 @@ namespace TinyClip.Integration.Tests;
 /// </summary>
 public sealed class CrashRecoveryTests : IDisposable
 {
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
     private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-crash-").FullName;
 
     private (string Config, string RunDirectory) Fresh(string name)
@@ -18,50 +15,25 @@ public sealed class CrashRecoveryTests : IDisposable
         return (TinyRun.WriteConfig(directory), Path.Combine(directory, "run"));
     }
 
-    private static void RunToEnd(string config, string runDirectory)
-    {
-        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", runDirectory);
-        Assert.True(exit == 0, output);
-    }
-
-    /// <summary>Starts a run and kills it once <paramref name="ready"/> holds (polled), never later than the run's end.</summary>
-    private static void RunAndKill(string config, string runDirectory, Func<bool> ready)
-    {
-        using var cli = CliProcess.Start("train", "--config", config, "--run-dir", runDirectory);
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (!ready())
-        {
-            Assert.False(cli.HasExited, "the run ended before the kill point:\n" + cli.Output);
-            Assert.True(DateTime.UtcNow < deadline, "kill point not reached:\n" + cli.Output);
-            Thread.Sleep(20);
-        }
-        cli.Kill();
-    }
-
-    private static IReadOnlyList<string> Events(string runDirectory)
-    {
-        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
-        Assert.True(exit == 0, output);
-        using var json = JsonDocument.Parse(output);
-        return json.RootElement.GetProperty("events").EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() != "EvalRecorded")
-            .Select(e => $"{e.GetProperty("type").GetString()} {(e.TryGetProperty("stage", out var s) ? s.GetString() : "")} {(e.TryGetProperty("step", out var n) ? n.GetInt64() : -1)}")
+    private static IReadOnlyList<string> Events(string runDirectory) =>
+        TinyRun.StatusEvents(runDirectory)
+            .Where(e => (string?)e["type"] != "EvalRecorded")
+            .Select(e => $"{e["type"]} {e["stage"]} {(e["step"] is { } n ? (long)n : -1)}")
             .ToList();
-    }
 
     [Fact]
     public void Killed_twice_and_rerun_ends_with_the_weights_and_events_of_an_uninterrupted_run()
     {
         var (config, reference) = Fresh("uninterrupted");
-        RunToEnd(config, reference);
+        TinyRun.RunToEnd(config, reference);
 
         var (config2, crashed) = Fresh("crashed");
         // First kill: in the teacher stage, after at least two checkpoints. Second: in the distill stage.
-        RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 2);
+        TinyRun.RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 2);
         Assert.False(File.Exists(TinyRun.FinalStudent(crashed, "teacher")));
-        RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "distill") >= 1);
+        TinyRun.RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "distill") >= 1);
         Assert.False(File.Exists(TinyRun.FinalStudent(crashed, "distill")));
-        RunToEnd(config2, crashed);
+        TinyRun.RunToEnd(config2, crashed);
 
         foreach (var stage in new[] { "teacher", "distill" })
         {
@@ -77,16 +49,16 @@ public sealed class CrashRecoveryTests : IDisposable
     public void A_corrupt_newest_checkpoint_is_detected_and_the_previous_one_is_used()
     {
         var (config, reference) = Fresh("uninterrupted");
-        RunToEnd(config, reference);
+        TinyRun.RunToEnd(config, reference);
 
         var (config2, crashed) = Fresh("corrupt");
-        RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 3);
-        var newest = CommittedCheckpoints(crashed).Last();
+        TinyRun.RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 3);
+        var newest = TinyRun.CommittedCheckpoints(crashed).Last();
         var bytes = File.ReadAllBytes(newest);
         bytes[^5] ^= 0x40; // one flipped bit in the tensor data
         File.WriteAllBytes(newest, bytes);
 
-        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config2, "--run-dir", crashed);
+        var (exit, output) = CliProcess.Run(TinyRun.RunTimeout, "train", "--config", config2, "--run-dir", crashed);
         Assert.True(exit == 0, output);
         Assert.Contains("checkpoint rejected", output);
         var expected = TinyRun.Weights(TinyRun.FinalStudent(reference, "distill"));
@@ -98,12 +70,12 @@ public sealed class CrashRecoveryTests : IDisposable
     public void Ctrl_c_stops_after_a_checkpoint_and_the_rerun_finishes_with_the_same_weights()
     {
         var (config, reference) = Fresh("uninterrupted");
-        RunToEnd(config, reference);
+        TinyRun.RunToEnd(config, reference);
 
         var (config2, interrupted) = Fresh("interrupted");
         using (var cli = CliProcess.Start("train", "--config", config2, "--run-dir", interrupted))
         {
-            var deadline = DateTime.UtcNow + RunTimeout;
+            var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
             while (TinyRun.CheckpointFiles(interrupted, "teacher") < 1)
             {
                 Assert.False(cli.HasExited, cli.Output);
@@ -111,26 +83,16 @@ public sealed class CrashRecoveryTests : IDisposable
                 Thread.Sleep(20);
             }
             cli.Interrupt();
-            Assert.Equal(130, cli.WaitForExit(RunTimeout));
+            Assert.Equal(130, cli.WaitForExit(TinyRun.RunTimeout));
             Assert.Contains("stopped on request after the checkpoint at step", cli.Output);
         }
         var status = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", interrupted);
         Assert.Contains("a restart resumes stage 'teacher' at step", status.Output);
 
-        RunToEnd(config2, interrupted);
+        TinyRun.RunToEnd(config2, interrupted);
         var expected = TinyRun.Weights(TinyRun.FinalStudent(reference, "distill"));
         var actual = TinyRun.Weights(TinyRun.FinalStudent(interrupted, "distill"));
         foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{name} differs");
-    }
-
-    private static IReadOnlyList<string> CommittedCheckpoints(string runDirectory)
-    {
-        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
-        Assert.True(exit == 0, output);
-        using var json = JsonDocument.Parse(output);
-        return json.RootElement.GetProperty("events").EnumerateArray()
-            .Where(e => e.GetProperty("type").GetString() == "CheckpointCommitted")
-            .Select(e => e.GetProperty("file").GetString()!).ToList();
     }
 
     [Fact]
@@ -139,7 +101,7 @@ public sealed class CrashRecoveryTests : IDisposable
         var (config, run) = Fresh("badjournal");
         Directory.CreateDirectory(run);
         File.WriteAllBytes(Path.Combine(run, "journal.db"), System.Text.Encoding.ASCII.GetBytes(new string('x', 4096)));
-        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", run);
+        var (exit, output) = CliProcess.Run(TinyRun.RunTimeout, "train", "--config", config, "--run-dir", run);
         Assert.Equal(2, exit);
         Assert.Contains("journal", output);
         Assert.Contains("cannot be opened", output);
@@ -151,9 +113,9 @@ public sealed class CrashRecoveryTests : IDisposable
     {
         var (config, run) = Fresh("locked");
         using var first = CliProcess.Start("train", "--config", config, "--run-dir", run);
-        var deadline = DateTime.UtcNow + RunTimeout;
+        var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
         while (!File.Exists(Path.Combine(run, "run.json")) && DateTime.UtcNow < deadline) Thread.Sleep(20);
-        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", run);
+        var (exit, output) = CliProcess.Run(TinyRun.RunTimeout, "train", "--config", config, "--run-dir", run);
         Assert.Equal(2, exit);
         Assert.Contains("in use by another process", output);
         first.Kill();

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using TinyClip.Model;
 
 namespace TinyClip.Integration.Tests;
@@ -6,8 +8,12 @@ namespace TinyClip.Integration.Tests;
 public static class TinyRun
 {
     public const long TeacherSteps = 12, DistillSteps = 12;
+    public const int BatchSize = 16;
+    public static readonly string[] Stages = ["teacher", "distill"];
 
-    public static string WriteConfig(string directory)
+    /// <param name="trainSamples">Rows of the synthetic training split (fewer rows = more epochs in the same steps).</param>
+    /// <param name="extraSettings">More HOCON lines inside the tinyclip block.</param>
+    public static string WriteConfig(string directory, int trainSamples = 320, string extraSettings = "")
     {
         var path = Path.Combine(directory, "tiny.conf");
         File.WriteAllText(path, $$"""
@@ -15,22 +21,49 @@ public static class TinyRun
               run.name = tiny
               devices = ["cpu", "cpu"]
               threads-per-trainer = 1
-              synthetic-data { generate = on, directory = "{{Path.Combine(directory, "data")}}", train = 320, val = 64, image-size = 32 }
+              synthetic-data { generate = on, directory = "{{Path.Combine(directory, "data")}}", train = {{trainSamples}}, val = 64, image-size = 32 }
               tokenizer.vocabulary-size = 600
               checkpoint { every-steps = 2, keep-last = 3 }
               training.log-every-steps = 1
               eval.max-samples = 64
               plan {
                 stages = [teacher, distill]
-                teacher { kind = teacher, model = tiny-test, init = scratch, steps = {{TeacherSteps}}, batch-size = 16, learning-rate = 2e-3, warmup-steps = 2 }
-                distill { kind = distill, model = tiny-test, init = scratch, steps = {{DistillSteps}}, batch-size = 16, learning-rate = 2e-3, warmup-steps = 2 }
+                teacher { kind = teacher, model = tiny-test, init = scratch, steps = {{TeacherSteps}}, batch-size = {{BatchSize}}, learning-rate = 2e-3, warmup-steps = 2 }
+                distill { kind = distill, model = tiny-test, init = scratch, steps = {{DistillSteps}}, batch-size = {{BatchSize}}, learning-rate = 2e-3, warmup-steps = 2 }
               }
+            {{extraSettings}}
             }
             """);
         return path;
     }
 
+    public static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+
+    public static void RunToEnd(string config, string runDirectory)
+    {
+        var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", runDirectory);
+        Assert.True(exit == 0, output);
+    }
+
+    /// <summary>Starts a run and kills it once <paramref name="ready"/> holds (polled), never later than the run's end.</summary>
+    public static void RunAndKill(string config, string runDirectory, Func<bool> ready)
+    {
+        using var cli = CliProcess.Start("train", "--config", config, "--run-dir", runDirectory);
+        var deadline = DateTime.UtcNow + RunTimeout;
+        while (!ready())
+        {
+            Assert.False(cli.HasExited, "the run ended before the kill point:\n" + cli.Output);
+            Assert.True(DateTime.UtcNow < deadline, "kill point not reached:\n" + cli.Output);
+            Thread.Sleep(20);
+        }
+        cli.Kill();
+    }
+
+    public static long Steps(string stage) => stage == "teacher" ? TeacherSteps : DistillSteps;
+
     public static string FinalStudent(string runDirectory, string stage) => Path.Combine(runDirectory, "students", stage + ".safetensors");
+
+    public static string CheckpointDirectory(string runDirectory, string stage) => Path.Combine(runDirectory, "checkpoints", stage);
 
     public static Dictionary<string, float[]> Weights(string file)
     {
@@ -38,10 +71,31 @@ public static class TinyRun
         return checkpoint.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
     }
 
+    /// <summary>Asserts that two runs ended with bitwise identical final weights for <paramref name="stage"/>.</summary>
+    public static void AssertSameFinalWeights(string expectedRun, string actualRun, string stage)
+    {
+        var expected = Weights(FinalStudent(expectedRun, stage));
+        var actual = Weights(FinalStudent(actualRun, stage));
+        Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+        foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{stage}: {name} differs");
+    }
+
     /// <summary>Committed checkpoint steps of a stage, from the files on disk.</summary>
     public static int CheckpointFiles(string runDirectory, string stage)
     {
-        var directory = Path.Combine(runDirectory, "checkpoints", stage);
+        var directory = CheckpointDirectory(runDirectory, stage);
         return Directory.Exists(directory) ? Directory.GetFiles(directory, "step-*.optim.safetensors").Length : 0;
     }
+
+    /// <summary>The run's stage events as `tinyclip status --json` prints them.</summary>
+    public static IReadOnlyList<JsonObject> StatusEvents(string runDirectory)
+    {
+        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", runDirectory, "--json");
+        Assert.True(exit == 0, output);
+        return JsonNode.Parse(output)!["events"]!.AsArray().Select(e => e!.AsObject()).ToList();
+    }
+
+    /// <summary>The student files of the committed checkpoints, oldest first.</summary>
+    public static IReadOnlyList<string> CommittedCheckpoints(string runDirectory) =>
+        StatusEvents(runDirectory).Where(e => (string?)e["type"] == "CheckpointCommitted").Select(e => (string)e["file"]!).ToList();
 }

@@ -64,15 +64,28 @@ public static class JournalConfig
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(databasePath))!);
             using var connection = new SqliteConnection(SqliteConnectionString(databasePath, busyTimeoutMs));
             connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;";
-            command.ExecuteScalar();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "PRAGMA journal_mode=WAL; SELECT count(*) FROM sqlite_master;";
+                command.ExecuteScalar();
+            }
+            // In WAL mode readers are never blocked, but the journal plugin opens every transaction (even replay's) as
+            // a writer: take and release the write lock here too (BEGIN IMMEDIATE, waiting up to the busy timeout), so
+            // that a lock held by another process is this clear error and not endless replay failures in the actors.
+            using (connection.BeginTransaction(deferred: false)) { }
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is SQLITE_BUSY or SQLITE_LOCKED)
+        {
+            throw new JournalUnavailableException($"The journal '{databasePath}' is locked by another process for longer than " +
+                $"tinyclip.persistence.sqlite-busy-timeout-ms ({busyTimeoutMs} ms); close the program holding it and run again", e);
         }
         catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
         {
             throw new JournalUnavailableException($"The journal '{databasePath}' cannot be opened: {e.Message}", e);
         }
     }
+
+    private const int SQLITE_BUSY = 5, SQLITE_LOCKED = 6;
 }
 
 public sealed class JournalUnavailableException(string message, Exception inner) : Exception(message, inner);

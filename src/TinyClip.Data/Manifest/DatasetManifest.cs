@@ -60,6 +60,9 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
         await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
         var mapping = LayoutDetector.Detect(reader.Schema, columns);
         var rows = reader.Metadata!.RowGroups.Select(g => g.NumRows).ToArray();
+        // A damaged footer can still parse: row counts that cannot be right would break the order and the readers later.
+        if (rows.Any(n => n < 0 || n > int.MaxValue) || rows.Sum() != reader.Metadata.NumRows)
+            throw new InvalidDataException($"the footer's row counts are inconsistent (row groups: {string.Join(", ", rows)}; file: {reader.Metadata.NumRows})");
         return new ManifestFile(path, stream.Length, mapping, rows);
     }
 

@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace TinyClip.Integration.Tests;
+
+/// <summary>
+/// Another process holding an exclusive lock on the run's SQLite journal: `tinyclip train` waits for it up to
+/// tinyclip.persistence.sqlite-busy-timeout-ms and proceeds once it is released, or stops with exit code 2 and one
+/// line naming the journal; the journal is intact either way and a rerun completes.
+/// </summary>
+public sealed class JournalLockTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-journal-lock-").FullName;
+
+    /// <summary>An open connection in the middle of an exclusive transaction; disposing it releases the lock.</summary>
+    private static SqliteConnection HoldExclusiveLock(string database)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        // Runs keep their journal in WAL mode, where only writers are locked out; the journal plugin writes to recover.
+        command.CommandText = "PRAGMA journal_mode=WAL; BEGIN EXCLUSIVE;";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    [Fact]
+    public void A_lock_released_within_the_busy_timeout_is_waited_for_and_the_run_completes()
+    {
+        // The busy timeout only bounds the wait here: the lock is released long before it.
+        var config = TinyRun.WriteConfig(_directory, extraSettings: "persistence.sqlite-busy-timeout-ms = 120000");
+        var run = Path.Combine(_directory, "run");
+        Directory.CreateDirectory(run);
+        var locked = HoldExclusiveLock(Path.Combine(run, "journal.db"));
+        try
+        {
+            using var cli = CliProcess.Start("train", "--config", config, "--run-dir", run);
+            // The tokenizer is the last thing prepared before the journal is opened; give the run a moment to get there.
+            var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
+            while (!File.Exists(Path.Combine(run, "tokenizer", "merges.txt")))
+            {
+                Assert.False(cli.HasExited, cli.Output);
+                Assert.True(DateTime.UtcNow < deadline, cli.Output);
+                Thread.Sleep(20);
+            }
+            Thread.Sleep(1000);
+            // run.json is written once the journal is open: the run cannot have got past it while the lock is held.
+            Assert.False(cli.HasExited, cli.Output);
+            Assert.False(File.Exists(Path.Combine(run, "run.json")), "the run went past a locked journal");
+
+            locked.Dispose();
+            Assert.True(cli.WaitForExit(TinyRun.RunTimeout) == 0, cli.Output);
+        }
+        finally
+        {
+            locked.Dispose();
+        }
+        AssertCompletedAndIntact(run);
+    }
+
+    [Fact]
+    public void A_lock_held_past_the_busy_timeout_is_a_clear_error_and_a_rerun_completes()
+    {
+        var config = TinyRun.WriteConfig(_directory, extraSettings: "persistence.sqlite-busy-timeout-ms = 1000");
+        var run = Path.Combine(_directory, "run");
+        TinyRun.RunAndKill(config, run, () => TinyRun.CheckpointFiles(run, "teacher") >= 1);
+        var journal = Path.Combine(run, "journal.db");
+
+        using (HoldExclusiveLock(journal))
+        {
+            var (exit, output) = CliProcess.Run(TinyRun.RunTimeout, "train", "--config", config, "--run-dir", run);
+            Assert.True(exit == 2, output);
+            Assert.Contains($"tinyclip: The journal '{journal}' is locked by another process", output);
+            Assert.DoesNotContain("   at ", output); // no stack trace
+        }
+
+        TinyRun.RunToEnd(config, run);
+        AssertCompletedAndIntact(run);
+    }
+
+    private static void AssertCompletedAndIntact(string run)
+    {
+        var (exit, output) = CliProcess.Run(TimeSpan.FromMinutes(1), "status", "--run-dir", run, "--json");
+        Assert.True(exit == 0, output);
+        Assert.True((bool)JsonNode.Parse(output)!["completed"]!, output);
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(run, "journal.db"), Pooling = false }.ToString());
+        connection.Open();
+        using var check = connection.CreateCommand();
+        check.CommandText = "PRAGMA integrity_check;";
+        Assert.Equal("ok", check.ExecuteScalar());
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
