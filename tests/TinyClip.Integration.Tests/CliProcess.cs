@@ -52,10 +52,14 @@ public sealed class CliProcess : IDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>SIGINT, as Ctrl-C on a terminal sends.</summary>
-    public void Interrupt()
+    /// <summary>
+    /// SIGTERM, which the CLI handles exactly like Ctrl-C (SIGINT). Tests send SIGTERM because a process started from a
+    /// background job of a non-interactive shell inherits SIGINT as ignored, which would make a SIGINT test depend on
+    /// how the test runner was launched.
+    /// </summary>
+    public void Terminate()
     {
-        using var kill = Process.Start("kill", new[] { "-INT", _process.Id.ToString() })!;
+        using var kill = Process.Start("kill", new[] { "-TERM", _process.Id.ToString() })!;
         kill.WaitForExit();
     }
 

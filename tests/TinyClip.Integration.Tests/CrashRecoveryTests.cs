@@ -67,7 +67,7 @@ public sealed class CrashRecoveryTests : IDisposable
     }
 
     [Fact]
-    public void Ctrl_c_stops_after_a_checkpoint_and_the_rerun_finishes_with_the_same_weights()
+    public void A_graceful_stop_writes_a_checkpoint_and_the_rerun_finishes_with_the_same_weights()
     {
         var (config, reference) = Fresh("uninterrupted");
         TinyRun.RunToEnd(config, reference);
@@ -82,7 +82,7 @@ public sealed class CrashRecoveryTests : IDisposable
                 Assert.True(DateTime.UtcNow < deadline, cli.Output);
                 Thread.Sleep(20);
             }
-            cli.Interrupt();
+            cli.Terminate();
             Assert.Equal(130, cli.WaitForExit(TinyRun.RunTimeout));
             Assert.Contains("stopped on request after the checkpoint at step", cli.Output);
         }

@@ -42,6 +42,7 @@ public sealed class TrainerActor : ReceiveActor
             TorchSharp.torch.random.manual_seed(setup.InitSeed);
             _core = TrainerCore.Create(setup, run.Collective);
             _checkpoints = new StageCheckpoints(setup.RunDirectory, setup.Assignment.Stage.Name, setup.KeepLastCheckpoints);
+            if (setup.Rank == 0) _checkpoints.RemoveStaleTemporaryFiles();
             _core.Resume();
             _clock.Restart();
             _stepsSinceClock = 0;

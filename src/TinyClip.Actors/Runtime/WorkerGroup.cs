@@ -35,7 +35,9 @@ public sealed class WorkerGroup : ReceiveActor
     private readonly IReadOnlyList<IActorRef> _trainers;
     private CancellationTokenSource? _feedCancellation;
     private InProcessCollectiveGroup? _collective;
-    private StopSignal _stop = new();
+    // One signal for the group's lifetime: a stop requested between stages (or at a stage's last step) still stops
+    // the next stage after its first step, instead of being forgotten with the finished stage.
+    private readonly StopSignal _stop = new();
     private StageAssignment? _current;
     private IActorRef _supervisor = ActorRefs.Nobody;
     private bool _failureReported;
@@ -81,7 +83,6 @@ public sealed class WorkerGroup : ReceiveActor
         int worldSize = _trainers.Count;
         _collective = new InProcessCollectiveGroup(worldSize, _settings.CollectiveTimeout);
         _feedCancellation = new CancellationTokenSource();
-        _stop = new StopSignal();
         var fanOut = new BatchFanOut(worldSize, _settings.BatchesInFlight);
         _ = fanOut.RunAsync(_data.Read(verified.Stage, cursor, _feedCancellation.Token), _feedCancellation.Token);
         var cadence = new CheckpointCadence(_settings.CheckpointEverySteps, verified.Stage.EvalEverySteps, verified.Stage.Auto?.PruneStep);

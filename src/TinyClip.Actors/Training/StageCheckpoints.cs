@@ -25,6 +25,16 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
     public string StudentPath(long step) => Path.Combine(Directory, $"step-{step}.safetensors");
     private string OptimizerPath(long step) => Path.Combine(Directory, $"step-{step}.optim.safetensors");
 
+    /// <summary>
+    /// Deletes temporary files left by a process killed in the middle of a checkpoint write. Only called by the process
+    /// that holds the run directory's lock, so every temporary file there belongs to a dead writer.
+    /// </summary>
+    public void RemoveStaleTemporaryFiles()
+    {
+        if (!System.IO.Directory.Exists(Directory)) return;
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, ".*.tmp")) File.Delete(file);
+    }
+
     /// <summary>The stage's final student, the file later stages inherit from and `export` copies.</summary>
     public static string FinalStudentPath(string runDirectory, string stage) => Path.Combine(runDirectory, "students", stage + ".safetensors");
 
