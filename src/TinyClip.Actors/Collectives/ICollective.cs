@@ -16,11 +16,12 @@ public interface ICollective
     int Rank { get; }
     int WorldSize { get; }
 
-    /// <summary>Concatenation of every member's <paramref name="local"/> in rank order (lengths may differ).</summary>
-    float[] AllGather(ReadOnlySpan<float> local, CollectiveTag tag);
+    /// <summary>Concatenation of every member's <paramref name="local"/> in rank order (lengths may differ).
+    /// The array must not change until the call returns.</summary>
+    float[] AllGather(float[] local, CollectiveTag tag);
 
     /// <summary>Replaces <paramref name="buffer"/> by the element-wise sum over members, added in rank order (every member gets identical bits).</summary>
-    void AllReduceSum(Span<float> buffer, CollectiveTag tag);
+    void AllReduceSum(float[] buffer, CollectiveTag tag);
 
     void Barrier(CollectiveTag tag);
 

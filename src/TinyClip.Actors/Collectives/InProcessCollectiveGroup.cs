@@ -1,9 +1,10 @@
 namespace TinyClip.Actors.Collectives;
 
 /// <summary>
-/// Collectives between trainers of one process: members share buffers and meet at a barrier. Reductions are
-/// split into one contiguous chunk per member (each member sums its chunk across all contributions, in rank
-/// order), so the work is spread and the result is bitwise identical on every member.
+/// Collectives between trainers of one process: members share their arrays (no copy on the way in) and meet at a
+/// barrier. Reductions are split into one contiguous chunk per member (each member sums its chunk across all
+/// contributions in rank order, vectorised element-wise, so the order of additions per element is fixed), so the
+/// work is spread and the result is bitwise identical on every member.
 /// </summary>
 public sealed class InProcessCollectiveGroup
 {
@@ -68,9 +69,9 @@ public sealed class InProcessCollectiveGroup
         }
     }
 
-    private float[] AllGather(int rank, ReadOnlySpan<float> local, CollectiveTag tag)
+    private float[] AllGather(int rank, float[] local, CollectiveTag tag)
     {
-        Deposit(rank, local.ToArray(), tag);
+        Deposit(rank, local, tag);
         var gathered = new float[_contributions.Sum(c => c.Length)];
         int offset = 0;
         foreach (var contribution in _contributions)
@@ -82,9 +83,9 @@ public sealed class InProcessCollectiveGroup
         return gathered;
     }
 
-    private void AllReduceSum(int rank, Span<float> buffer, CollectiveTag tag)
+    private void AllReduceSum(int rank, float[] buffer, CollectiveTag tag)
     {
-        Deposit(rank, buffer.ToArray(), tag);
+        Deposit(rank, buffer, tag);
         int length = buffer.Length;
         for (int other = 0; other < WorldSize; other++)
         {
@@ -98,23 +99,37 @@ public sealed class InProcessCollectiveGroup
         Meet(rank, tag);
         int chunk = (length + WorldSize - 1) / WorldSize;
         int start = Math.Min(length, rank * chunk), end = Math.Min(length, start + chunk);
-        for (int i = start; i < end; i++)
-        {
-            float sum = 0;
-            for (int other = 0; other < WorldSize; other++) sum += _contributions[other][i];
-            _result[i] = sum;
-        }
+        SumChunk(start, end);
         Meet(rank, tag);
         _result.AsSpan(0, length).CopyTo(buffer);
-        Meet(rank, tag);
+        Meet(rank, tag); // nobody deposits (or overwrites the result) before everyone has copied it out
+    }
+
+    /// <summary>result[i] = c0[i] + c1[i] + ... in rank order, Vector&lt;float&gt; lanes at a time.</summary>
+    private void SumChunk(int start, int end)
+    {
+        int width = System.Numerics.Vector<float>.Count;
+        int i = start;
+        for (; i <= end - width; i += width)
+        {
+            var sum = new System.Numerics.Vector<float>(_contributions[0], i);
+            for (int other = 1; other < WorldSize; other++) sum += new System.Numerics.Vector<float>(_contributions[other], i);
+            sum.CopyTo(_result, i);
+        }
+        for (; i < end; i++)
+        {
+            float sum = _contributions[0][i];
+            for (int other = 1; other < WorldSize; other++) sum += _contributions[other][i];
+            _result[i] = sum;
+        }
     }
 
     private sealed class Member(InProcessCollectiveGroup group, int rank) : ICollective
     {
         public int Rank => rank;
         public int WorldSize => group.WorldSize;
-        public float[] AllGather(ReadOnlySpan<float> local, CollectiveTag tag) => group.AllGather(rank, local, tag);
-        public void AllReduceSum(Span<float> buffer, CollectiveTag tag) => group.AllReduceSum(rank, buffer, tag);
+        public float[] AllGather(float[] local, CollectiveTag tag) => group.AllGather(rank, local, tag);
+        public void AllReduceSum(float[] buffer, CollectiveTag tag) => group.AllReduceSum(rank, buffer, tag);
         public void Barrier(CollectiveTag tag)
         {
             group.Deposit(rank, Array.Empty<float>(), tag);

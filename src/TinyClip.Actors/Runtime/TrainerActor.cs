@@ -69,6 +69,9 @@ public sealed class TrainerActor : ReceiveActor
             TrainingBatch slice;
             try { slice = run.Slices.ReadAsync(run.Cancellation).AsTask().GetAwaiter().GetResult(); }
             catch (OperationCanceledException) { return; }
+            // Throughput is measured from the first batch on: the feed's start-up latency is a one-off (the
+            // recovery benchmark measures it), not a cost per sample.
+            if (_stepsSinceClock == 0) _clock.Restart();
             var report = core.Train(slice, run.Stop.IsRequested);
             _stepsSinceClock++;
             if (run.Setup.SampleLogPath is { } sampleLog)

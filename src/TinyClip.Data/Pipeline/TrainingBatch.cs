@@ -25,6 +25,7 @@ public sealed record TrainingBatch(
     public TrainingBatch SliceFor(int rank, int worldSize)
     {
         if (worldSize <= 0 || rank < 0 || rank >= worldSize) throw new ArgumentOutOfRangeException(nameof(rank), $"rank {rank} of {worldSize}");
+        if (worldSize == 1) return this; // the whole batch: no copy of its arrays
         var from = (int)((long)rank * Count / worldSize);
         var to = (int)((long)(rank + 1) * Count / worldSize);
         var imageFloats = 3 * ImageSize * ImageSize;

@@ -29,7 +29,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
 
     public async Task<BenchmarkSection> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        int steps = options.Pick(12, 30);
+        int steps = options.Pick(12, 150); // enough steps that start-up (JIT, first allocations) does not dominate
         int repeats = options.Pick(1, Math.Min(5, options.Repeats));
         int threads = TrainingThread.LibTorchThreads();
         using var scratch = new TempDirectory("pipeline");
