@@ -8,7 +8,7 @@ namespace TinyClip.Data.Settings;
 /// <param name="QuarantineFile">Where skipped samples and quarantined files are appended as JSON lines; null keeps them in memory only.</param>
 public sealed record StreamSettings(
     int ReadAheadWindows = 1,
-    int DecodeParallelism = 4,
+    int DecodeParallelism = 2,
     int BatchesInFlight = 2,
     string DecodeDispatcher = "tinyclip.data.decode-dispatcher",
     string? QuarantineFile = null);
