@@ -36,6 +36,9 @@ public static class RunHost
         var run = RunSettings.Read(config);
         var plan = PlanSettings.Read(config);
         var data = DataSettingsConfig.FromConfig(config);
+        if (run.Persistence.Journal != JournalKind.Sqlite)
+            throw new InvalidSettingException("tinyclip.persistence.journal",
+                "the PostgreSQL journal comes with multi-node training (cluster mode), which this version does not have yet; use sqlite");
         var runDirectory = Path.GetFullPath(run.Directory);
         using var runLock = RunDirectoryLock.Acquire(runDirectory);
         var (trainPaths, valPaths, classes, templates) = await PrepareDataAsync(config, run, runDirectory, console, stopRequested);
@@ -48,9 +51,7 @@ public static class RunHost
         int threads = run.ThreadsPerTrainer > 0 ? run.ThreadsPerTrainer : Math.Max(1, Environment.ProcessorCount / devices.Count);
         torch.set_num_threads(threads);
 
-        var journal = run.Persistence.Journal == JournalKind.Sqlite
-            ? JournalConfig.Sqlite(Path.Combine(runDirectory, "journal.db"), run.Persistence.SqliteBusyTimeoutMs)
-            : ConfigurationFactory.Empty; // PostgreSQL settings come from the user's configuration (hocon/postgres.conf)
+        var journal = JournalConfig.Sqlite(Path.Combine(runDirectory, "journal.db"), run.Persistence.SqliteBusyTimeoutMs);
         var persistenceId = $"run:{run.Name}";
         new RunIdentity(run.Name, persistenceId, run.Persistence.Journal == JournalKind.Sqlite ? "sqlite" : "postgresql").Write(runDirectory);
         using var system = ActorSystem.Create("tinyclip", journal.WithFallback(config));
