@@ -22,8 +22,6 @@ public sealed class SettingsReader(Config config, string prefix, string? display
 
     public SettingsReader Child(string relative) => new(Config, PathOf(relative), displayPrefix is null ? null : Key(relative));
 
-    public bool Has(string relative) => Config.HasPath(PathOf(relative));
-
     public string String(string relative, bool allowEmpty = true)
     {
         var key = Key(relative);

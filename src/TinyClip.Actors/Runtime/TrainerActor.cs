@@ -27,7 +27,6 @@ public sealed class TrainerActor : ReceiveActor
     {
         Receive<StartTraining>(Start);
         Receive<NextStep>(next => { if (next.Run == _run) Advance(); });
-        Receive<StopTraining>(_ => Release());
     }
 
     public static Props Props() => Akka.Actor.Props.Create(() => new TrainerActor()).WithDispatcher("tinyclip-trainer-dispatcher");
@@ -109,18 +108,11 @@ public sealed class TrainerActor : ReceiveActor
         var masks = report.Masks is { } m && core.KeptStructure() is { } kept
             ? new MaskSnapshot(m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, kept)
             : null;
-        _checkpoints!.Prune(ExistingSteps().Where(s => s != core.Step));
+        _checkpoints!.PruneOlderThan(core.Step);
         run.Supervisor.Tell(new CheckpointWritten(setup.Assignment.Stage.Name, setup.Assignment.Generation, core.Step,
             core.Step * setup.Assignment.Stage.BatchSize, slice.Next.Epoch, slice.Next.GlobalBatch, slice.Next.Position,
             _checkpoints!.StudentPath(core.Step), sha, stopAfter, masks));
     }
-
-    private IEnumerable<long> ExistingSteps() =>
-        Directory.EnumerateFiles(_checkpoints!.Directory, "step-*.safetensors")
-            .Select(Path.GetFileName)
-            .Where(name => !name!.Contains(".optim."))
-            .Select(name => long.TryParse(name!["step-".Length..^".safetensors".Length], out var s) ? s : -1)
-            .Where(s => s >= 0);
 
     private void Finish(StartTraining run, TrainerCore core)
     {
@@ -164,9 +156,4 @@ public sealed class TrainerActor : ReceiveActor
     protected override void PostStop() => Release();
 
     private sealed record NextStep(StartTraining Run);
-
-    public sealed record StopTraining
-    {
-        public static readonly StopTraining Instance = new();
-    }
 }

@@ -90,18 +90,26 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
     }
 
     /// <summary>
-    /// Called right after a new checkpoint is written, with the steps of the older ones: keeps the newest
-    /// <c>keepLast - 1</c> of them (so <c>keepLast</c> in all), but always at least one older checkpoint, because the new
-    /// one is not committed until the supervisor has stored its event.
+    /// Called right after checkpoint <paramref name="newStep"/> is written: keeps the newest <c>keepLast - 1</c> older
+    /// checkpoints (so <c>keepLast</c> in all), but always at least one, because the new one is not committed until the
+    /// supervisor has stored its event.
     /// </summary>
-    public void Prune(IEnumerable<long> olderSteps)
+    public void PruneOlderThan(long newStep)
     {
-        foreach (var step in olderSteps.OrderByDescending(s => s).Skip(Math.Max(1, keepLast - 1)))
+        foreach (var step in WrittenSteps().Where(s => s < newStep).OrderByDescending(s => s).Skip(Math.Max(1, keepLast - 1)))
         {
             File.Delete(StudentPath(step));
             File.Delete(OptimizerPath(step));
         }
     }
+
+    /// <summary>Steps whose student file is in the stage's directory (file names step-N.safetensors).</summary>
+    private IEnumerable<long> WrittenSteps() =>
+        System.IO.Directory.EnumerateFiles(Directory, "step-*.safetensors")
+            .Select(Path.GetFileName)
+            .Where(name => !name!.Contains(".optim."))
+            .Select(name => long.TryParse(name!["step-".Length..^".safetensors".Length], out var step) ? step : -1)
+            .Where(step => step >= 0);
 
     private static string OptimizerPathOf(string studentFile) =>
         Path.Combine(Path.GetDirectoryName(studentFile)!, Path.GetFileNameWithoutExtension(studentFile) + ".optim.safetensors");
