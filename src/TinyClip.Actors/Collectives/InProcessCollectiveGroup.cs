@@ -6,7 +6,7 @@ namespace TinyClip.Actors.Collectives;
 /// contributions in rank order, vectorised element-wise, so the order of additions per element is fixed), so the
 /// work is spread and the result is bitwise identical on every member.
 /// </summary>
-public sealed class InProcessCollectiveGroup
+public sealed class InProcessCollectiveGroup : ICollectiveGroup
 {
     private readonly Barrier _barrier;
     private readonly CancellationTokenSource _abort = new();
