@@ -187,8 +187,10 @@ public sealed class StageSupervisor : ReceivePersistentActor
         };
         if (written.Masks is { } m)
             events.Add(new MaskStateRecorded(written.Stage, written.Step, m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, m.Kept, DateTimeOffset.UtcNow));
+        var writer = Sender;
         Record(events, () =>
         {
+            writer.Tell(new CheckpointAcknowledged(written.Stage, written.Generation, written.Step));
             if (written.StopAfter)
             {
                 Finish(new RunFinished(false, $"stopped on request after the checkpoint at step {written.Step} of stage '{written.Stage}'; run the same command again to continue"));

@@ -41,6 +41,9 @@ public sealed record RegisterNode(string Address, IReadOnlyList<string> Devices)
 public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position,
     string File, string Sha256, bool StopAfter = false, MaskSnapshot? Masks = null) : ITinyClipMessage;
 
+/// <summary>Supervisor -> the trainer that wrote it: the checkpoint at <paramref name="Step"/> is committed (its event is stored).</summary>
+public sealed record CheckpointAcknowledged(string Stage, int Generation, long Step) : ITinyClipMessage;
+
 /// <summary>Mask state sent with a checkpoint of an auto stage before pruning.</summary>
 public sealed record MaskSnapshot(double ExpectedSparsity, double TargetSparsity, double Lambda1, double Lambda2, IReadOnlyList<TinyClip.Model.TowerStructure> Kept);
 
