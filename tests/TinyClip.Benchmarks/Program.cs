@@ -26,6 +26,9 @@ public static class Program
         // Hidden: the streaming-memory benchmark measures in a child process of its own, so peak RSS is clean.
         if (args.Length > 0 && args[0] == StreamingMemoryBenchmark.ChildCommand)
             return await StreamingMemoryBenchmark.RunChildAsync(args[1..]);
+        // Hidden: node 1 of the cross-process all-reduce in the collectives benchmark.
+        if (args.Length > 0 && args[0] == CrossProcessAllReduce.PeerCommand)
+            return CrossProcessAllReduce.RunPeer(args[1..]);
 
         var root = RepositoryRoot.Find();
         BenchOptions options;

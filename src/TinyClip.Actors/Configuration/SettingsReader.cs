@@ -54,6 +54,17 @@ public sealed class SettingsReader(Config config, string prefix, string? display
         return value;
     }
 
+    /// <summary>A size in bytes: a plain integer or a HOCON byte size such as 4MiB or 256KiB.</summary>
+    public long Bytes(string relative, long min = 0, long max = long.MaxValue)
+    {
+        var key = Key(relative);
+        String(relative, allowEmpty: false);
+        var value = Read(key, () => Config.GetByteSize(PathOf(relative)))
+            ?? throw new InvalidSettingException(key, "expected a size in bytes such as 1048576 or 4MiB");
+        if (value < min || value > max) throw new InvalidSettingException(key, $"must be in [{min}, {max}] bytes, got {value}");
+        return value;
+    }
+
     public bool Bool(string relative)
     {
         var key = Key(relative);

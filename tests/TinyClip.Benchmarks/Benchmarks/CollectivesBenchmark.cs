@@ -3,7 +3,10 @@ using TinyClip.Benchmarks.Harness;
 
 namespace TinyClip.Benchmarks.Benchmarks;
 
-/// <summary>In-process all-reduce bandwidth against a plain memory copy of the same size; raw TCP loopback as the baseline for cross-process work to come.</summary>
+/// <summary>
+/// In-process all-reduce bandwidth against a plain memory copy of the same size, and cross-process all-reduce (two
+/// processes over Akka remoting) against raw TCP loopback moving the same bytes.
+/// </summary>
 public sealed class CollectivesBenchmark : IBenchmark
 {
     private static readonly int[] BufferMegabytes = { 4, 40 };
@@ -49,16 +52,46 @@ public sealed class CollectivesBenchmark : IBenchmark
             }
         }
 
+        await CrossProcess(section, options, cancellationToken);
+
         var seconds = options.Pick(1.0, 3.0);
         var tcp = new List<double>();
         for (int r = 0; r < options.Repeats; r++)
             tcp.Add(await LoopbackTcp.ThroughputAsync(TimeSpan.FromSeconds(seconds), 1 << 20, cancellationToken) / 1e9);
         section.Note($"**TCP loopback baseline.** One connection on 127.0.0.1, 1 MiB writes for {seconds:F0} s per repeat, {options.Repeats} repeats: " +
-                     $"{Spread.Of(tcp).Format("F2")} GB/s received. Cross-process all-reduce does not exist yet (trainers of one run share a process); " +
-                     "this is the ceiling its numbers will be compared with when it does.");
+                     $"{Spread.Of(tcp).Format("F2")} GB/s received (one direction at a time; the cross-process ratios above use a two-way baseline).");
         section.Note("Each member copies its buffer into the group (`Deposit`), sums its chunk over all contributions, then copies the whole result back, " +
                      "behind three barriers per call, so the ratio counts that copying and synchronisation too.");
         return section;
+    }
+
+    /// <summary>Two processes, one trainer each: HierarchicalCollectiveGroup over Akka remoting against plain TCP moving the same bytes.</summary>
+    private static async Task CrossProcess(BenchmarkSection section, BenchOptions options, CancellationToken cancellationToken)
+    {
+        int operations = options.Pick(2, 5);
+        var seconds = await CrossProcessAllReduce.MeasureAsync(BufferMegabytes, operations, options.Repeats, cancellationToken);
+        var table = new System.Text.StringBuilder()
+            .AppendLine("| buffer | all-reduce GB/s (algorithm bandwidth) | raw TCP GB/s (same bytes, both ways) | all-reduce / raw TCP |")
+            .AppendLine("| --- | --- | --- | --- |");
+        for (int size = 0; size < BufferMegabytes.Length; size++)
+        {
+            long bytes = (long)BufferMegabytes[size] * 1024 * 1024;
+            // With two nodes each sends and receives half the buffer twice (reduce-scatter, then all-gather): the buffer's size each way.
+            await CrossProcessAllReduce.RawTcpExchangeSecondsAsync(bytes, 1 << 20, cancellationToken); // warm-up
+            var tcp = new List<double>();
+            for (int r = 0; r < options.Repeats; r++)
+                tcp.Add(bytes * operations / await CrossProcessAllReduce.RawTcpExchangeSecondsAsync(bytes * operations, 1 << 20, cancellationToken) / 1e9);
+            var reduce = seconds[size].Select(s => bytes * operations / s / 1e9).ToList();
+            table.AppendLine($"| {BufferMegabytes[size]} MB | {Spread.Of(reduce).Format("F3")} | {Spread.Of(tcp).Format("F2")} | " +
+                             $"{Spread.Of(reduce.Zip(tcp, (a, t) => a / t)).Format("F3")} |");
+        }
+        section.Note("**Cross-process all-reduce.** This process and a second copy of the benchmark program (hidden mode " +
+                     $"`{CrossProcessAllReduce.PeerCommand}`), each an ActorSystem with remoting on 127.0.0.1 and one trainer, run `HierarchicalCollectiveGroup.AllReduceSum` " +
+                     "with the shipped settings (`tinyclip.collectives`: 1 MiB chunks, 8 in flight; 4 MiB frames); both processes run the same schedule. " +
+                     $"One repeat = a barrier, then {operations} consecutive all-reduces; one warm-up repeat, then {options.Repeats}, timed in this process. " +
+                     "Algorithm bandwidth = buffer bytes x all-reduces / time. *Raw TCP*: one plain TCP connection on 127.0.0.1 inside this process, " +
+                     "both ends writing and reading the buffer's bytes x all-reduces at the same time in 1 MiB writes (each node of a two-node all-reduce sends and " +
+                     $"receives the buffer's size); {options.Repeats} repeats after one warm-up, ratio per repeat.\n\n" + table.ToString().TrimEnd());
     }
 
     /// <summary>Seconds for every member to finish <paramref name="operations"/> all-reduces, from a common start.</summary>
