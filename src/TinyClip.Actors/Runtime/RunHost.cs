@@ -26,7 +26,7 @@ public sealed record RunOutcome(bool Succeeded, string Message, string RunDirect
 
 /// <summary>
 /// Composes a single-process run in one place: settings, run-directory lock, data (generated if asked), tokenizer,
-/// manifest, the actor system with the SQLite journal, and the actors (supervisor behind a back-off supervisor,
+/// manifest, the actor system with the configured journal (SQLite or PostgreSQL), and the actors (supervisor behind a back-off supervisor,
 /// worker group, evaluator, monitor). Rerunning with the same configuration resumes from the journal.
 /// </summary>
 public static class RunHost
@@ -36,9 +36,6 @@ public static class RunHost
         var run = RunSettings.Read(config);
         var plan = PlanSettings.Read(config);
         var data = DataSettingsConfig.FromConfig(config);
-        if (run.Persistence.Journal != JournalKind.Sqlite)
-            throw new InvalidSettingException("tinyclip.persistence.journal",
-                "the PostgreSQL journal comes with multi-node training (cluster mode), which this version does not have yet; use sqlite");
         var runDirectory = Path.GetFullPath(run.Directory);
         using var runLock = RunDirectoryLock.Acquire(runDirectory);
         var (trainPaths, valPaths, classes, templates) = await PrepareDataAsync(config, run, runDirectory, console, stopRequested);
@@ -51,9 +48,9 @@ public static class RunHost
         int threads = run.ThreadsPerTrainer > 0 ? run.ThreadsPerTrainer : Math.Max(1, Environment.ProcessorCount / devices.Count);
         torch.set_num_threads(threads);
 
-        var journal = JournalConfig.Sqlite(Path.Combine(runDirectory, "journal.db"), run.Persistence.SqliteBusyTimeoutMs);
+        var journal = JournalConfig.For(run.Persistence, runDirectory);
         var persistenceId = $"run:{run.Name}";
-        new RunIdentity(run.Name, persistenceId, run.Persistence.Journal == JournalKind.Sqlite ? "sqlite" : "postgresql").Write(runDirectory);
+        RunIdentity.For(run.Name, persistenceId, run.Persistence).Write(runDirectory);
         using var system = ActorSystem.Create("tinyclip", journal.WithFallback(config));
         using var metrics = new MetricsLog(Path.Combine(runDirectory, "metrics.jsonl"));
         using var tensorBoard = new TensorBoardWriter(Path.Combine(runDirectory, "tensorboard"));
