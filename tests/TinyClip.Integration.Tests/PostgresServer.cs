@@ -104,7 +104,8 @@ public sealed class PostgresServer : IDisposable
             .FirstOrDefault();
     }
 
-    private static int FreePort()
+    /// <summary>A 127.0.0.1 port nothing listens on at the moment of the call.</summary>
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
