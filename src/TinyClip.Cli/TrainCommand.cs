@@ -22,16 +22,22 @@ public static class TrainCommand
             var settings = TinyClipConfig.Load(result.GetValue(config), overrides);
             var console = new TerminalConsole(!Console.IsOutputRedirected, settings.GetInt("tinyclip.training.log-every-steps", 10));
             var outcome = await RunHost.RunAsync(settings, console, cancellationToken);
-            var report = RunReport.From(outcome.Events, settings.GetDouble("tinyclip.report.teacher-fraction", 0.9));
-            if (report.Rows.Count > 0)
-            {
-                PrintTable(report);
-                report.WriteFiles(outcome.RunDirectory);
-            }
-            Console.WriteLine(outcome.Succeeded ? $"run completed: {outcome.RunDirectory}" : $"run not completed: {outcome.Message}");
-            return outcome.Succeeded ? 0 : cancellationToken.IsCancellationRequested ? 130 : 1;
+            return Conclude(outcome, settings, cancellationToken);
         }));
         return command;
+    }
+
+    /// <summary>Prints and writes the results table of a run's events and returns the exit code (130: stopped on request).</summary>
+    public static int Conclude(RunOutcome outcome, Akka.Configuration.Config settings, CancellationToken cancellationToken)
+    {
+        var report = RunReport.From(outcome.Events, settings.GetDouble("tinyclip.report.teacher-fraction", 0.9));
+        if (report.Rows.Count > 0)
+        {
+            PrintTable(report);
+            report.WriteFiles(outcome.RunDirectory);
+        }
+        Console.WriteLine(outcome.Succeeded ? $"run completed: {outcome.RunDirectory}" : $"run not completed: {outcome.Message}");
+        return outcome.Succeeded ? 0 : cancellationToken.IsCancellationRequested ? 130 : 1;
     }
 
     private static void PrintTable(RunReport report)

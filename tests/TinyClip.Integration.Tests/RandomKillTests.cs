@@ -15,7 +15,6 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
     private const int DefaultSeed = 7;
     /// <summary>Six global batches of 16: each 12-step stage runs two whole epochs, so resumes cross an epoch boundary.</summary>
     private const int TrainRows = 96;
-    private const int Ranks = 2;
     private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-kills-").FullName;
 
     public enum MomentKind
@@ -84,8 +83,8 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(expectedOrdered, actualOrdered);
         Assert.Equal(expectedEvaluations, actualEvaluations);
 
-        var expectedHistory = SampleLog.EffectiveHistory(reference, Ranks);
-        var actualHistory = SampleLog.EffectiveHistory(killed, Ranks);
+        var expectedHistory = SampleLog.EffectiveHistory(reference);
+        var actualHistory = SampleLog.EffectiveHistory(killed);
         foreach (var stage in TinyRun.Stages)
         {
             SampleLog.AssertExactlyOnce(stage, expectedHistory[stage], TinyRun.Steps(stage), TrainRows, TinyRun.BatchSize);

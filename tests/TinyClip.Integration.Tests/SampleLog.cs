@@ -3,11 +3,12 @@ using System.Text.Json;
 namespace TinyClip.Integration.Tests;
 
 /// <summary>One line of samples-rank&lt;k&gt;.jsonl (tinyclip.training.sample-log): the sample ids one trainer stepped on.</summary>
-public sealed record SampleLogLine(string Stage, long Step, int Epoch, long[] Samples);
+public sealed record SampleLogLine(string Stage, long Step, int Generation, int Rank, int Epoch, long[] Samples);
 
 /// <summary>
 /// What the trainers effectively trained on, read from the per-rank sample logs. A resumed step is logged again, and
-/// only its last occurrence counts: the earlier one belongs to an attempt whose weights were thrown away.
+/// only its last occurrence in the newest generation counts: earlier ones belong to attempts whose weights were thrown
+/// away. Across generations the number of trainers (and so which rank holds which rows) may change.
 /// </summary>
 public static class SampleLog
 {
@@ -16,29 +17,19 @@ public static class SampleLog
     public static SampleLogLine Parse(string line) => JsonSerializer.Deserialize<SampleLogLine>(line, Json)!;
 
     /// <summary>Per stage, per step: the epoch and the global batch (rank 0's slice, then rank 1's, ...).</summary>
-    public static Dictionary<string, SortedDictionary<long, (int Epoch, long[] Samples)>> EffectiveHistory(string runDirectory, int ranks)
+    public static Dictionary<string, SortedDictionary<long, (int Epoch, long[] Samples)>> EffectiveHistory(string runDirectory)
     {
+        var lines = Directory.GetFiles(runDirectory, "samples-rank*.jsonl").SelectMany(File.ReadLines).Select(Parse).ToList();
         var history = new Dictionary<string, SortedDictionary<long, (int Epoch, long[] Samples)>>();
-        for (var rank = 0; rank < ranks; rank++)
+        foreach (var step in lines.GroupBy(l => (l.Stage, l.Step)))
         {
-            var last = new Dictionary<(string Stage, long Step), SampleLogLine>();
-            foreach (var line in File.ReadLines(Path.Combine(runDirectory, $"samples-rank{rank}.jsonl")))
-            {
-                var entry = Parse(line);
-                last[(entry.Stage, entry.Step)] = entry;
-            }
-            foreach (var ((stage, step), entry) in last)
-            {
-                var steps = history.TryGetValue(stage, out var s) ? s : history[stage] = new();
-                if (rank == 0)
-                {
-                    steps[step] = (entry.Epoch, entry.Samples);
-                    continue;
-                }
-                Assert.True(steps.TryGetValue(step, out var batch), $"{stage} step {step}: rank {rank} logged it, rank 0 did not");
-                Assert.True(batch.Epoch == entry.Epoch, $"{stage} step {step}: ranks disagree on the epoch");
-                steps[step] = (batch.Epoch, [.. batch.Samples, .. entry.Samples]);
-            }
+            int newest = step.Max(l => l.Generation);
+            var slices = step.Where(l => l.Generation == newest).GroupBy(l => l.Rank).OrderBy(g => g.Key).Select(g => g.Last()).ToList();
+            Assert.True(slices.Select(s => s.Rank).SequenceEqual(Enumerable.Range(0, slices.Count)),
+                $"{step.Key.Stage} step {step.Key.Step}: ranks {string.Join(",", slices.Select(s => s.Rank))} logged it in generation {newest}");
+            Assert.True(slices.All(s => s.Epoch == slices[0].Epoch), $"{step.Key.Stage} step {step.Key.Step}: ranks disagree on the epoch");
+            var steps = history.TryGetValue(step.Key.Stage, out var known) ? known : history[step.Key.Stage] = new();
+            steps[step.Key.Step] = (slices[0].Epoch, slices.SelectMany(s => s.Samples).ToArray());
         }
         return history;
     }

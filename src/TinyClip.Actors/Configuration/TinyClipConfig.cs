@@ -25,8 +25,12 @@ public static class TinyClipConfig
 
     public static Config Reference => ConfigurationFactory.ParseString(Embedded("hocon/reference.conf"));
 
-    /// <summary>Loads the full configuration. <paramref name="userFile"/> null = the embedded demo plan.</summary>
-    public static Config Load(string? userFile, IEnumerable<string> overrides)
+    /// <summary>Embedded layers under the user's file for `tinyclip node`: cluster defaults, then the PostgreSQL journal.</summary>
+    public static readonly IReadOnlyList<string> ClusterLayers = new[] { "hocon/cluster.conf", "hocon/postgres.conf" };
+
+    /// <summary>Loads the full configuration. <paramref name="userFile"/> null = the embedded demo plan.
+    /// <paramref name="embeddedLayers"/> (e.g. <see cref="ClusterLayers"/>) sit between the user's file and the reference.</summary>
+    public static Config Load(string? userFile, IEnumerable<string> overrides, IReadOnlyList<string>? embeddedLayers = null)
     {
         Config user;
         if (userFile is null)
@@ -39,7 +43,10 @@ public static class TinyClipConfig
             try { user = ConfigurationFactory.ParseString(File.ReadAllText(userFile)); }
             catch (Exception e) { throw new InvalidSettingException("--config", $"'{userFile}' is not valid HOCON: {e.Message}"); }
         }
-        return Overrides(overrides).WithFallback(user).WithFallback(Reference);
+        var config = Overrides(overrides).WithFallback(user);
+        foreach (var layer in embeddedLayers ?? Array.Empty<string>())
+            config = config.WithFallback(ConfigurationFactory.ParseString(Embedded(layer)));
+        return config.WithFallback(Reference);
     }
 
     /// <summary>Parses key=value pairs (values in HOCON syntax; a bare word that does not parse is taken as a string).</summary>

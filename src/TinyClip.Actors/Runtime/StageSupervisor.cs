@@ -6,37 +6,49 @@ using TinyClip.Actors.Persistence;
 
 namespace TinyClip.Actors.Runtime;
 
-/// <summary>Settings of the stage-supervisor (tinyclip.persistence and tinyclip.training).</summary>
+/// <summary>Settings of the stage-supervisor (tinyclip.persistence, tinyclip.training and tinyclip.cluster).</summary>
+/// <param name="MinTrainerNodes">Trainer nodes that must have registered before a generation is formed.</param>
+/// <param name="NewGenerationOnStart">Cluster mode: every incarnation of the supervisor forms a new generation, so that
+/// trainers still running an assignment of a previous incarnation (on another node) are told apart.</param>
+/// <param name="ExpectedTrainers">Addresses of the trainer nodes known to be up (cluster membership); after a hand-over
+/// the supervisor waits until all of them have registered again before it forms a generation.</param>
 public sealed record StageSupervisorSettings(
-    string PersistenceId, long Seed, int SnapshotEveryEvents, int MaxStageRestarts, TimeSpan StageRestartDelay);
+    string PersistenceId, long Seed, int SnapshotEveryEvents, int MaxStageRestarts, TimeSpan StageRestartDelay,
+    int MinTrainerNodes = 1, bool NewGenerationOnStart = false, Func<IReadOnlyCollection<string>>? ExpectedTrainers = null);
 
 /// <summary>
 /// Owns the run: plans it, drives the stages in order, commits checkpoints and evaluations as events, and on
-/// (re)start replays its journal and tells the worker group where to resume. A thin translator: the state is a
-/// <see cref="RunHistory"/>, the decisions are in <see cref="StagePlanner"/>.
+/// (re)start replays its journal and tells the trainer nodes where to resume. It forms membership generations from
+/// the registered nodes (<see cref="TrainerRoster"/>): at start, when a node is lost (from the last committed
+/// checkpoint, with the remaining trainers and the same global batch) and when a node joins (at the next checkpoint).
+/// A thin translator: the state is a <see cref="RunHistory"/>, the decisions are in <see cref="StagePlanner"/>.
 /// </summary>
 public sealed class StageSupervisor : ReceivePersistentActor
 {
     private readonly StagePlanner _planner;
     private readonly StageSupervisorSettings _settings;
-    private readonly IActorRef _workers;
     private readonly IActorRef? _evaluator;
-    private readonly IReadOnlyList<string> _members;
     private readonly IActorRef _listener;
+    private readonly TrainerRoster _roster;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private RunHistory _history = new();
     private readonly HashSet<(string Stage, long Step)> _pendingEvaluations = new();
     private int _restarts;
+    private bool _begun;
+    private bool _generationFormed;
+    private RunFinished? _finished;
 
-    public StageSupervisor(PlanSettings plan, StageSupervisorSettings settings, IActorRef workers, IActorRef? evaluator,
-        IReadOnlyList<string> members, IActorRef listener)
+    /// <param name="localTrainers">Single-process mode: this process's worker group, registered from the start.
+    /// Null in cluster mode, where nodes register with <see cref="RegisterNode"/>.</param>
+    public StageSupervisor(PlanSettings plan, StageSupervisorSettings settings, IActorRef? evaluator, IActorRef listener,
+        TrainerNode? localTrainers)
     {
         _planner = new StagePlanner(plan, settings.Seed);
         _settings = settings;
-        _workers = workers;
         _evaluator = evaluator;
-        _members = members;
         _listener = listener;
+        _roster = new TrainerRoster(settings.MinTrainerNodes);
+        if (localTrainers is not null) _roster.Register(localTrainers);
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -55,7 +67,9 @@ public sealed class StageSupervisor : ReceivePersistentActor
         });
         Command<StageFailed>(OnStageFailed);
         Command<EvaluationFinished>(OnEvaluationFinished);
-        Command<RetryStage>(_ => StartCurrentStage());
+        Command<RetryStage>(retry => { if (retry.Generation == _history.Generation) StartCurrentStage(); });
+        Command<RegisterNode>(OnRegisterNode);
+        Command<Terminated>(OnNodeLost);
         Command<GetRunHistory>(_ => Sender.Tell(new RunHistoryReply(_history.Events.ToList())));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot failed: {0}", f.Cause.Message));
@@ -63,9 +77,9 @@ public sealed class StageSupervisor : ReceivePersistentActor
 
     public override string PersistenceId => _settings.PersistenceId;
 
-    public static Props Props(PlanSettings plan, StageSupervisorSettings settings, IActorRef workers, IActorRef? evaluator,
-        IReadOnlyList<string> members, IActorRef listener) =>
-        Akka.Actor.Props.Create(() => new StageSupervisor(plan, settings, workers, evaluator, members, listener));
+    public static Props Props(PlanSettings plan, StageSupervisorSettings settings, IActorRef? evaluator, IActorRef listener,
+        TrainerNode? localTrainers = null) =>
+        Akka.Actor.Props.Create(() => new StageSupervisor(plan, settings, evaluator, listener, localTrainers));
 
     private void OnBegin()
     {
@@ -78,9 +92,69 @@ public sealed class StageSupervisor : ReceivePersistentActor
         }
         var events = new List<IStageEvent>();
         if (_history.PlanHash is null) events.Add(_planner.Planned(DateTimeOffset.UtcNow));
-        if (!_history.Members.SequenceEqual(_members))
-            events.Add(new WorkersChanged(_history.Generation + 1, _members, DateTimeOffset.UtcNow));
-        Record(events, StartCurrentStage);
+        Record(events, () =>
+        {
+            _begun = true;
+            FormGenerationWhenReady();
+        });
+    }
+
+    /// <summary>
+    /// Starts (or continues) the run with every registered trainer node once enough have registered. A generation is
+    /// recorded when the members differ from the journal's (or always, in cluster mode, for a new incarnation).
+    /// </summary>
+    private void FormGenerationWhenReady()
+    {
+        if (!_begun) return;
+        if (_history.CurrentStage is null)
+        {
+            FinishRunWhenEvaluated();
+            return;
+        }
+        var expected = _settings.ExpectedTrainers?.Invoke() ?? Array.Empty<string>();
+        if (!_roster.HasEnoughTrainers || expected.Any(address => !_roster.IsRegistered(address)))
+        {
+            _log.Info("Waiting for trainer nodes: {0} registered, at least {1} needed{2}", _roster.Trainers.Count, _settings.MinTrainerNodes,
+                expected.Count > 0 ? $", expecting {string.Join(", ", expected)}" : "");
+            return;
+        }
+        _roster.Activate();
+        var members = _roster.MemberNames();
+        bool newGeneration = !_history.Members.SequenceEqual(members) || (_settings.NewGenerationOnStart && !_generationFormed);
+        _generationFormed = true;
+        Record(newGeneration ? new IStageEvent[] { new WorkersChanged(_history.Generation + 1, members, DateTimeOffset.UtcNow) } : Array.Empty<IStageEvent>(),
+            StartCurrentStage);
+    }
+
+    private void OnRegisterNode(RegisterNode register)
+    {
+        var node = new TrainerNode(register.Address, Sender, register.Devices);
+        if (_finished is not null)
+        {
+            Sender.Tell(_finished);
+            return;
+        }
+        if (!_roster.Register(node)) return;
+        Context.Watch(Sender);
+        _log.Info("Node {0} registered with {1} trainer(s)", register.Address, register.Devices.Count);
+        // Before the first generation the node is simply counted; afterwards it joins at the next checkpoint.
+        if (_begun && _roster.Active.Count == 0) FormGenerationWhenReady();
+    }
+
+    /// <summary>A registered node's agent stopped (its process died or left): if it trained, the current attempt cannot
+    /// finish; a new generation of the remaining trainers resumes from the last committed checkpoint.</summary>
+    private void OnNodeLost(Terminated terminated)
+    {
+        if (!_roster.Remove(terminated.ActorRef) || _finished is not null) return;
+        _log.Warning("Trainer node {0} was lost; re-forming the generation without it", terminated.ActorRef.Path.Address);
+        _roster.Activate();
+        if (!_roster.HasEnoughTrainers)
+        {
+            // Nothing can run until enough trainers register again; the survivors' attempt fails on its own.
+            Record(new WorkersChanged(_history.Generation + 1, Array.Empty<string>(), DateTimeOffset.UtcNow), FormGenerationWhenReady);
+            return;
+        }
+        Record(new WorkersChanged(_history.Generation + 1, _roster.MemberNames(), DateTimeOffset.UtcNow), StartCurrentStage);
     }
 
     private void StartCurrentStage()
@@ -99,7 +173,8 @@ public sealed class StageSupervisor : ReceivePersistentActor
     {
         var assignment = _planner.Assignment(stage, _history);
         _log.Info("Stage {0}: starting at step {1} (generation {2})", stage, _history.Resume?.Step ?? 0, assignment.Generation);
-        _workers.Tell(new RunStage(assignment));
+        foreach (var node in _roster.Active)
+            node.Agent.Tell(new RunStage(assignment, _roster.TopologyFor(assignment.Generation, node)));
     }
 
     private void OnCheckpointWritten(CheckpointWritten written)
@@ -112,12 +187,23 @@ public sealed class StageSupervisor : ReceivePersistentActor
         };
         if (written.Masks is { } m)
             events.Add(new MaskStateRecorded(written.Stage, written.Step, m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, m.Kept, DateTimeOffset.UtcNow));
+        var writer = Sender;
         Record(events, () =>
         {
+            writer.Tell(new CheckpointAcknowledged(written.Stage, written.Generation, written.Step));
             if (written.StopAfter)
-                _listener.Tell(new RunFinished(false, $"stopped on request after the checkpoint at step {written.Step} of stage '{written.Stage}'; run the same command again to continue"));
-            else if (_planner.IsEvaluationStep(written.Stage, written.Step))
+            {
+                Finish(new RunFinished(false, $"stopped on request after the checkpoint at step {written.Step} of stage '{written.Stage}'; run the same command again to continue"));
+                return;
+            }
+            if (_planner.IsEvaluationStep(written.Stage, written.Step))
                 RequestEvaluation(written.Stage, written.Step, written.File);
+            if (_roster.HasJoiners)
+            {
+                // Nodes that registered during the stage join now, from this checkpoint.
+                _roster.Activate();
+                Record(new WorkersChanged(_history.Generation + 1, _roster.MemberNames(), DateTimeOffset.UtcNow), StartCurrentStage);
+            }
         });
     }
 
@@ -138,13 +224,14 @@ public sealed class StageSupervisor : ReceivePersistentActor
         _log.Warning("Stage {0} failed: {1}", failed.Stage, failed.Reason);
         if (failed.Fatal || _restarts >= _settings.MaxStageRestarts)
         {
-            _listener.Tell(new RunFinished(false, $"stage '{failed.Stage}' failed: {failed.Reason}"));
+            Finish(new RunFinished(false, $"stage '{failed.Stage}' failed: {failed.Reason}"));
             return;
         }
         _restarts++;
         // A new generation makes late messages of the failed attempt recognisable (and ignored).
-        Record(new WorkersChanged(_history.Generation + 1, _members, DateTimeOffset.UtcNow), () =>
-            Context.System.Scheduler.ScheduleTellOnce(_settings.StageRestartDelay, Self, RetryStage.Instance, Self));
+        _roster.Activate();
+        Record(new WorkersChanged(_history.Generation + 1, _roster.MemberNames(), DateTimeOffset.UtcNow), () =>
+            Context.System.Scheduler.ScheduleTellOnce(_settings.StageRestartDelay, Self, new RetryStage(_history.Generation), Self));
     }
 
     private void OnEvaluationFinished(EvaluationFinished finished)
@@ -167,7 +254,7 @@ public sealed class StageSupervisor : ReceivePersistentActor
     {
         if (_history.IsCompleted)
         {
-            _listener.Tell(new RunFinished(true, "run completed"));
+            Finish(new RunFinished(true, "run completed"));
             return;
         }
         // After a crash the final evaluations may never have been recorded: ask for them again.
@@ -177,7 +264,15 @@ public sealed class StageSupervisor : ReceivePersistentActor
             if (completion is not null) RequestEvaluation(stage, _planner.Spec(stage).Steps, completion.File);
         }
         if (_pendingEvaluations.Count > 0) return;
-        Record(new RunCompleted(DateTimeOffset.UtcNow), () => _listener.Tell(new RunFinished(true, "run completed")));
+        Record(new RunCompleted(DateTimeOffset.UtcNow), () => Finish(new RunFinished(true, "run completed")));
+    }
+
+    /// <summary>Tells whoever started the run and every registered node (nodes that register later are told at once).</summary>
+    private void Finish(RunFinished finished)
+    {
+        _finished = finished;
+        _listener.Tell(finished);
+        foreach (var node in _roster.Registered) node.Agent.Tell(finished);
     }
 
     private bool IsCurrent(string stage, int generation) => stage == _history.CurrentStage && generation == _history.Generation;
@@ -218,8 +313,6 @@ public sealed class StageSupervisor : ReceivePersistentActor
         public static readonly Begin Instance = new();
     }
 
-    private sealed record RetryStage
-    {
-        public static readonly RetryStage Instance = new();
-    }
+    /// <summary>Restart the current stage, unless the generation changed meanwhile (a node was lost or joined).</summary>
+    private sealed record RetryStage(int Generation);
 }

@@ -22,11 +22,18 @@ public sealed class TrainerActor : ReceiveActor
     private StageCheckpoints? _checkpoints;
     private readonly Stopwatch _clock = new();
     private long _stepsSinceClock;
+    private long? _lastCommitted;
 
     public TrainerActor()
     {
         Receive<StartTraining>(Start);
         Receive<NextStep>(next => { if (next.Run == _run) Advance(); });
+        Receive<CheckpointAcknowledged>(ack =>
+        {
+            var assignment = _run?.Setup.Assignment;
+            if (assignment is not null && ack.Stage == assignment.Stage.Name && ack.Generation == assignment.Generation)
+                _lastCommitted = Math.Max(_lastCommitted ?? 0, ack.Step);
+        });
     }
 
     public static Props Props() => Akka.Actor.Props.Create(() => new TrainerActor()).WithDispatcher("tinyclip-trainer-dispatcher");
@@ -41,6 +48,7 @@ public sealed class TrainerActor : ReceiveActor
             TorchSharp.torch.random.manual_seed(setup.InitSeed);
             _core = TrainerCore.Create(setup, run.Collective);
             _checkpoints = new StageCheckpoints(setup.RunDirectory, setup.Assignment.Stage.Name, setup.KeepLastCheckpoints);
+            _lastCommitted = setup.Assignment.ResumeFrom.Count > 0 ? setup.Assignment.ResumeFrom[0].Step : null;
             if (setup.Rank == 0) _checkpoints.RemoveStaleTemporaryFiles();
             _core.Resume();
             _clock.Restart();
@@ -74,7 +82,11 @@ public sealed class TrainerActor : ReceiveActor
             var report = core.Train(slice, run.Stop.IsRequested);
             _stepsSinceClock++;
             if (run.Setup.SampleLogPath is { } sampleLog)
-                File.AppendAllText(sampleLog, System.Text.Json.JsonSerializer.Serialize(new { stage = stage.Name, step = core.Step, epoch = slice.Cursor.Epoch, samples = slice.SampleIds }) + "\n");
+                File.AppendAllText(sampleLog, System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    stage = stage.Name, step = core.Step, generation = run.Setup.Assignment.Generation, rank = run.Setup.Rank,
+                    epoch = slice.Cursor.Epoch, samples = slice.SampleIds,
+                }) + "\n");
             if (run.Setup.Rank == 0)
             {
                 double samplesPerSecond = _stepsSinceClock * stage.BatchSize / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
@@ -108,7 +120,7 @@ public sealed class TrainerActor : ReceiveActor
         var masks = report.Masks is { } m && core.KeptStructure() is { } kept
             ? new MaskSnapshot(m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, kept)
             : null;
-        _checkpoints!.PruneOlderThan(core.Step);
+        _checkpoints!.PruneOlderThan(core.Step, _lastCommitted);
         run.Supervisor.Tell(new CheckpointWritten(setup.Assignment.Stage.Name, setup.Assignment.Generation, core.Step,
             core.Step * setup.Assignment.Stage.BatchSize, slice.Next.Epoch, slice.Next.GlobalBatch, slice.Next.Position,
             _checkpoints!.StudentPath(core.Step), sha, stopAfter, masks));

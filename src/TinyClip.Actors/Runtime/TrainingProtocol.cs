@@ -1,3 +1,4 @@
+using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
 
@@ -24,8 +25,14 @@ public sealed record StageAssignment(
     string? TeacherCheckpoint,
     string TeacherModel) : ITinyClipMessage;
 
-/// <summary>Supervisor -> worker group: run this stage now (replaces whatever the group was doing).</summary>
-public sealed record RunStage(StageAssignment Assignment) : ITinyClipMessage;
+/// <summary>Supervisor -> a node's worker group: run this stage now with these ranks (replaces whatever the group was doing).</summary>
+public sealed record RunStage(StageAssignment Assignment, CollectiveTopology Topology) : ITinyClipMessage;
+
+/// <summary>
+/// Node agent -> supervisor, repeated every registration interval (a singleton that moved to another node learns
+/// about the nodes again): this process can run <paramref name="Devices"/> trainers (none: it only coordinates).
+/// </summary>
+public sealed record RegisterNode(string Address, IReadOnlyList<string> Devices) : ITinyClipMessage;
 
 /// <summary>
 /// Worker group -> supervisor: checkpoint files are durable; the supervisor persists <see cref="CheckpointCommitted"/>.
@@ -33,6 +40,9 @@ public sealed record RunStage(StageAssignment Assignment) : ITinyClipMessage;
 /// </summary>
 public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position,
     string File, string Sha256, bool StopAfter = false, MaskSnapshot? Masks = null) : ITinyClipMessage;
+
+/// <summary>Supervisor -> the trainer that wrote it: the checkpoint at <paramref name="Step"/> is committed (its event is stored).</summary>
+public sealed record CheckpointAcknowledged(string Stage, int Generation, long Step) : ITinyClipMessage;
 
 /// <summary>Mask state sent with a checkpoint of an auto stage before pruning.</summary>
 public sealed record MaskSnapshot(double ExpectedSparsity, double TargetSparsity, double Lambda1, double Lambda2, IReadOnlyList<TinyClip.Model.TowerStructure> Kept);

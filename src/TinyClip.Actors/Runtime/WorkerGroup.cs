@@ -16,16 +16,13 @@ public sealed record WorkerGroupSettings(
     bool AllowPickle,
     int BatchesInFlight,
     TimeSpan CollectiveTimeout,
-    bool SampleLog = false)
-{
-    /// <summary>Member names as recorded in WorkersChanged events.</summary>
-    public IReadOnlyList<string> MemberNames(string node) => Devices.Select((d, i) => $"{node}/trainer-{i}:{d}").ToList();
-}
+    bool SampleLog = false);
 
 /// <summary>
 /// The trainers of one process (one per device) and their data feed. For each RunStage it picks the checkpoint to
-/// resume from (the newest whose files verify), starts the feed at that checkpoint's cursor, wires a fresh
-/// collective group, and starts every trainer; any trainer's failure aborts the group and is reported once.
+/// resume from (the newest whose files verify), starts the feed at that checkpoint's cursor (taking this node's rows
+/// of every global batch), wires a fresh collective group (in-process, or across nodes when the generation spans
+/// several), and starts every trainer; any trainer's failure aborts the group and is reported once.
 /// </summary>
 public sealed class WorkerGroup : ReceiveActor
 {
@@ -34,7 +31,8 @@ public sealed class WorkerGroup : ReceiveActor
     private readonly IActorRef _monitor;
     private readonly IReadOnlyList<IActorRef> _trainers;
     private CancellationTokenSource? _feedCancellation;
-    private InProcessCollectiveGroup? _collective;
+    private readonly Func<CollectiveTopology, ICollectiveGroup> _newCollective;
+    private ICollectiveGroup? _collective;
     // One signal for the group's lifetime: a stop requested between stages (or at a stage's last step) still stops
     // the next stage after its first step, instead of being forgotten with the finished stage.
     private readonly StopSignal _stop = new();
@@ -43,24 +41,32 @@ public sealed class WorkerGroup : ReceiveActor
     private bool _failureReported;
     private long _attempt;
 
-    public WorkerGroup(WorkerGroupSettings settings, IStageDataSource data, IActorRef monitor)
+    /// <param name="crossNodeCollective">Builds the collectives of a generation that spans several nodes (cluster mode);
+    /// null in a single process.</param>
+    public WorkerGroup(WorkerGroupSettings settings, IStageDataSource data, IActorRef monitor,
+        Func<CollectiveTopology, ICollectiveGroup>? crossNodeCollective = null)
     {
         _settings = settings;
+        _newCollective = topology => topology.Nodes.Count == 1
+            ? new InProcessCollectiveGroup(topology.Local.Ranks, settings.CollectiveTimeout)
+            : crossNodeCollective?.Invoke(topology) ?? throw new InvalidOperationException("a generation of several nodes needs cluster mode");
         _data = data;
         _monitor = monitor;
         _trainers = settings.Devices.Select((_, rank) => Context.ActorOf(TrainerActor.Props(), $"trainer-{rank}")).ToList();
 
-        Receive<RunStage>(run => Start(run.Assignment));
+        Receive<RunStage>(run => Start(run.Assignment, run.Topology));
+        Receive<RunFinished>(_ => StopCurrent("the run finished"));
         Receive<StopGracefully>(_ => _stop.Request());
         Receive<TrainerStepped>(stepped => _monitor.Forward(stepped));
         Receive<TrainerStopped>(stopped => _monitor.Forward(stopped));
         Receive<TrainerFailed>(OnTrainerFailed);
     }
 
-    public static Props Props(WorkerGroupSettings settings, IStageDataSource data, IActorRef monitor) =>
-        Akka.Actor.Props.Create(() => new WorkerGroup(settings, data, monitor));
+    public static Props Props(WorkerGroupSettings settings, IStageDataSource data, IActorRef monitor,
+        Func<CollectiveTopology, ICollectiveGroup>? crossNodeCollective = null) =>
+        Akka.Actor.Props.Create(() => new WorkerGroup(settings, data, monitor, crossNodeCollective));
 
-    private void Start(StageAssignment assignment)
+    private void Start(StageAssignment assignment, CollectiveTopology topology)
     {
         StopCurrent("a new stage assignment arrived");
         _supervisor = Sender;
@@ -80,17 +86,19 @@ public sealed class WorkerGroup : ReceiveActor
         _current = verified;
         var cursor = resumeFrom is null ? Cursor.StartOf(0) : new Cursor((int)resumeFrom.Epoch, resumeFrom.GlobalBatch, resumeFrom.Position);
 
-        int worldSize = _trainers.Count;
-        _collective = new InProcessCollectiveGroup(worldSize, _settings.CollectiveTimeout);
+        var local = topology.Local;
+        if (local.Ranks != _trainers.Count)
+            throw new InvalidOperationException($"the assignment gives this node {local.Ranks} trainers, it has {_trainers.Count}");
+        _collective = _newCollective(topology);
         _feedCancellation = new CancellationTokenSource();
-        var fanOut = new BatchFanOut(worldSize, _settings.BatchesInFlight);
+        var fanOut = new BatchFanOut(local.FirstRank, local.Ranks, topology.WorldSize, _settings.BatchesInFlight);
         _ = fanOut.RunAsync(_data.Read(verified.Stage, cursor, _feedCancellation.Token), _feedCancellation.Token);
         var cadence = new CheckpointCadence(_settings.CheckpointEverySteps, verified.Stage.EvalEverySteps, verified.Stage.Auto?.PruneStep);
-        for (int rank = 0; rank < worldSize; rank++)
+        for (int index = 0; index < local.Ranks; index++)
         {
-            var setup = new TrainerSetup(verified, rank, worldSize, _settings.Devices[rank], _settings.RunDirectory, _settings.VocabularySize,
-                _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog);
-            _trainers[rank].Tell(new StartTraining(_attempt, setup, _collective.Members[rank], fanOut.Reader(rank), _stop, cadence, _supervisor,
+            var setup = new TrainerSetup(verified, local.FirstRank + index, topology.WorldSize, _settings.Devices[index], _settings.RunDirectory,
+                _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog);
+            _trainers[index].Tell(new StartTraining(_attempt, setup, _collective.Members[index], fanOut.Reader(index), _stop, cadence, _supervisor,
                 _feedCancellation.Token));
         }
     }

@@ -94,9 +94,12 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
     /// checkpoints (so <c>keepLast</c> in all), but always at least one, because the new one is not committed until the
     /// supervisor has stored its event.
     /// </summary>
-    public void PruneOlderThan(long newStep)
+    /// <param name="lastCommitted">The newest step the supervisor has acknowledged as committed: never deleted, so that
+    /// trainers running ahead of an absent supervisor (journal down, coordinator moving) cannot delete the checkpoint a
+    /// restart would resume from.</param>
+    public void PruneOlderThan(long newStep, long? lastCommitted)
     {
-        foreach (var step in WrittenSteps().Where(s => s < newStep).OrderByDescending(s => s).Skip(Math.Max(1, keepLast - 1)))
+        foreach (var step in WrittenSteps().Where(s => s < newStep).OrderByDescending(s => s).Skip(Math.Max(1, keepLast - 1)).Where(s => s != lastCommitted))
         {
             File.Delete(StudentPath(step));
             File.Delete(OptimizerPath(step));

@@ -70,8 +70,8 @@ public sealed class TrainerCore : IDisposable
     {
         var assignment = setup.Assignment;
         var stage = assignment.Stage;
-        if (stage.BatchSize % setup.WorldSize != 0)
-            throw new InvalidOperationException($"batch size {stage.BatchSize} of stage '{stage.Name}' is not divisible by the {setup.WorldSize} trainers");
+        if (stage.BatchSize < setup.WorldSize)
+            throw new InvalidOperationException($"batch size {stage.BatchSize} of stage '{stage.Name}' is smaller than the {setup.WorldSize} trainers");
         var device = new Device(setup.Device);
         var (student, masks) = StudentFactory.Build(setup, device);
         ClipModel? teacher = null;
@@ -136,7 +136,7 @@ public sealed class TrainerCore : IDisposable
             AffinityMimickingLoss.Normalize(Student.EncodeText(tokens, masks?.Text)));
 
         var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
-        var result = _step.Run(local, (long)_setup.Rank * b, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+        var result = _step.Run(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
 
         double learningRate = _schedule.At(Step);
         double gradientNorm = double.NaN;

@@ -17,8 +17,11 @@ public sealed record TrainerSetup(
     bool AllowPickle,
     bool SampleLog = false)
 {
+    /// <summary>First row of the global batch this trainer holds: rows [k*N/W, (k+1)*N/W), so N need not divide by W.</summary>
+    public long FirstRow => (long)Rank * Assignment.Stage.BatchSize / WorldSize;
+
     /// <summary>Rows of the global batch this trainer holds.</summary>
-    public int LocalBatch => Assignment.Stage.BatchSize / WorldSize;
+    public int LocalBatch => (int)((long)(Rank + 1) * Assignment.Stage.BatchSize / WorldSize - FirstRow);
 
     /// <summary>The per-trainer sample log (test mode), or null when off.</summary>
     public string? SampleLogPath => SampleLog ? Path.Combine(RunDirectory, $"samples-rank{Rank}.jsonl") : null;

@@ -29,7 +29,8 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
 
     private static StageSupervisorSettings Settings => new("run:test", 42, SnapshotEveryEvents: 3, MaxStageRestarts: 2, TimeSpan.FromMilliseconds(50));
 
-    private static readonly IReadOnlyList<string> Members = new[] { "local/cpu:0", "local/cpu:1" };
+    /// <summary>This process's (probe) worker group with two CPU trainers, as single-process mode registers it.</summary>
+    private static TrainerNode Local(IActorRef workers) => new("local", workers, new[] { "cpu", "cpu" });
 
     [Fact]
     public void A_restarted_supervisor_replays_its_journal_and_resumes_at_the_last_checkpoint()
@@ -39,7 +40,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         {
             var workers = first.CreateTestProbe();
             var listener = first.CreateTestProbe();
-            var supervisor = first.Sys.ActorOf(StageSupervisor.Props(plan, Settings, workers, null, Members, listener));
+            var supervisor = first.Sys.ActorOf(StageSupervisor.Props(plan, Settings, null, listener, Local(workers)));
             var run = workers.ExpectMsg<RunStage>(Wait).Assignment;
             Assert.Equal(("t", 1, 0), (run.Stage.Name, run.Generation, run.ResumeFrom.Count));
             Assert.Equal("scratch", run.StudentInit);
@@ -55,7 +56,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         var workers2 = second.CreateTestProbe();
         var evaluator = second.CreateTestProbe();
         var listener2 = second.CreateTestProbe();
-        var recovered = second.Sys.ActorOf(StageSupervisor.Props(plan, Settings, workers2, evaluator, Members, listener2));
+        var recovered = second.Sys.ActorOf(StageSupervisor.Props(plan, Settings, evaluator, listener2, Local(workers2)));
         var resumed = workers2.ExpectMsg<RunStage>(Wait).Assignment;
         Assert.Equal("t", resumed.Stage.Name);
         Assert.Equal(1, resumed.Generation); // same members: no new generation
@@ -89,13 +90,13 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         using (var first = new AkkaTestKit(SystemConfig))
         {
             var workers = first.CreateTestProbe();
-            first.Sys.ActorOf(StageSupervisor.Props(Plan(TwoStages), Settings, workers, null, Members, first.CreateTestProbe()));
+            first.Sys.ActorOf(StageSupervisor.Props(Plan(TwoStages), Settings, null, first.CreateTestProbe(), Local(workers)));
             workers.ExpectMsg<RunStage>(Wait);
         }
         using var second = new AkkaTestKit(SystemConfig);
         var listener = second.CreateTestProbe();
         var changed = Plan(TwoStages.Replace("steps = 20", "steps = 21"));
-        second.Sys.ActorOf(StageSupervisor.Props(changed, Settings, second.CreateTestProbe(), null, Members, listener));
+        second.Sys.ActorOf(StageSupervisor.Props(changed, Settings, null, listener, Local(second.CreateTestProbe())));
         var finished = listener.ExpectMsg<RunFinished>(Wait);
         Assert.False(finished.Succeeded);
         Assert.Contains("another plan", finished.Message);
@@ -107,7 +108,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         using var kit = new AkkaTestKit(SystemConfig);
         var workers = kit.CreateTestProbe();
         var listener = kit.CreateTestProbe();
-        var supervisor = kit.Sys.ActorOf(StageSupervisor.Props(Plan(TwoStages), Settings, workers, null, Members, listener));
+        var supervisor = kit.Sys.ActorOf(StageSupervisor.Props(Plan(TwoStages), Settings, null, listener, Local(workers)));
         Assert.Equal(1, workers.ExpectMsg<RunStage>(Wait).Assignment.Generation);
         supervisor.Tell(new StageFailed("t", 1, "boom", Fatal: false));
         Assert.Equal(2, workers.ExpectMsg<RunStage>(Wait).Assignment.Generation);

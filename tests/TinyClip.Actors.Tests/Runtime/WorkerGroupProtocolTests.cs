@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Akka.Actor;
+using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Runtime;
 using TinyClip.Actors.Tests.Training;
@@ -42,13 +43,17 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
             KeepLastCheckpoints: 2, MaxNonFiniteStepsInRow: 5, AllowPickle: false, BatchesInFlight: 2, TimeSpan.FromSeconds(60)),
         data, CreateTestProbe().Ref));
 
+    /// <summary>The assignment for this process's two trainers alone.</summary>
+    private static RunStage Run(StageAssignment assignment) =>
+        new(assignment, new CollectiveTopology(assignment.Generation, new[] { new NodeSlot("local", 0, 2) }, 0));
+
     [Fact]
     public void A_stage_reports_checkpoints_at_the_cadence_then_its_final_student()
     {
         var supervisor = CreateTestProbe();
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
         var group = Group(new SyntheticData());
-        group.Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+        group.Tell(Run(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
 
         var checkpoints = new[] { supervisor.ExpectMsg<CheckpointWritten>(Wait), supervisor.ExpectMsg<CheckpointWritten>(Wait) };
         Assert.Equal(new[] { 2L, 4L }, checkpoints.Select(c => c.Step));
@@ -71,7 +76,7 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
         var supervisor = CreateTestProbe();
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
         var first = Group(new SyntheticData());
-        first.Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+        first.Tell(Run(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
         var c2 = supervisor.ExpectMsg<CheckpointWritten>(Wait);
         var c4 = supervisor.ExpectMsg<CheckpointWritten>(Wait);
         supervisor.ExpectMsg<StageFinished>(Wait);
@@ -81,7 +86,7 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
         var refs = new[] { c4, c2 }.Select(c => new CheckpointRef(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch, c.Position)).ToList();
         var data = new SyntheticData();
         var resumed = Group(data);
-        resumed.Tell(new RunStage(TrainingFixtures.Assignment(stage, null, refs)), supervisor.Ref);
+        resumed.Tell(Run(TrainingFixtures.Assignment(stage, null, refs)), supervisor.Ref);
         Assert.Equal(4L, supervisor.ExpectMsg<CheckpointWritten>(Wait).Step); // steps 3..4 again, from checkpoint 2
         Assert.Equal(2L, data.FirstBatchRead);
         supervisor.ExpectMsg<StageFinished>(Wait);
@@ -92,7 +97,7 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
     {
         var supervisor = CreateTestProbe();
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 9, batchSize: 8) with { Name = "long" };
-        Group(new SyntheticData()).Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+        Group(new SyntheticData()).Tell(Run(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
         var written = Enumerable.Range(0, 4).Select(_ => supervisor.ExpectMsg<CheckpointWritten>(Wait)).ToList();
         supervisor.ExpectMsg<StageFinished>(Wait);
         Assert.Equal(new[] { 2L, 4L, 6L, 8L }, written.Select(c => c.Step));
@@ -107,7 +112,7 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
         var supervisor = CreateTestProbe();
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
         var group = Group(new SyntheticData(failAfter: 3));
-        group.Tell(new RunStage(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+        group.Tell(Run(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
         supervisor.ExpectMsg<CheckpointWritten>(Wait);
         var failed = supervisor.ExpectMsg<StageFailed>(Wait);
         Assert.Contains("disk on fire", failed.Reason);

@@ -1,0 +1,114 @@
+using Akka.Actor;
+using Akka.Configuration;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Evaluation;
+using TinyClip.Actors.Feeding;
+using TinyClip.Actors.Monitoring;
+using TinyClip.Actors.Training;
+using TinyClip.Data;
+using TinyClip.Data.Settings;
+using TinyClip.Data.Manifest;
+using TinyClip.Data.Quarantine;
+using TinyClip.Data.Synthetic;
+using TinyClip.Data.Text;
+using TorchSharp;
+
+namespace TinyClip.Actors.Runtime;
+
+/// <summary>Everything a process of a run prepares before its actors start: settings, data, manifest, tokenizer, devices.</summary>
+public sealed record PreparedRun(
+    RunSettings Run,
+    PlanSettings Plan,
+    DataSettings Data,
+    string RunDirectory,
+    DatasetManifest TrainManifest,
+    ClipTokenizer Tokenizer,
+    QuarantineLog Quarantine,
+    IReadOnlyList<string> ValPaths,
+    string Classes,
+    string Templates,
+    IReadOnlyList<string> Devices)
+{
+    /// <summary>The settings of this process's trainers.</summary>
+    public WorkerGroupSettings WorkerSettings => new(Devices, RunDirectory, Tokenizer.VocabularySize, Run.CheckpointEverySteps,
+        Run.KeepLastCheckpoints, Run.MaxNonFiniteStepsInRow, Plan.Teacher.AllowPickle, Data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10), Run.SampleLog);
+
+    public StageSupervisorSettings SupervisorSettings(string persistenceId) => new(persistenceId, Run.Seed, Run.Persistence.SnapshotEveryEvents,
+        Run.Persistence.MaxStageRestarts, TimeSpan.FromSeconds(1));
+
+    /// <summary>The worker group of this process's devices, fed by the streaming pipeline.</summary>
+    public Props WorkerGroupProps(ActorSystem system, IActorRef monitor, Func<Collectives.CollectiveTopology, Collectives.ICollectiveGroup>? crossNodeCollective = null)
+    {
+        var tokenizer = Tokenizer;
+        var geometry = (StageSpec stage) =>
+        {
+            var model = ModelCatalog.Resolve(stage.Model, tokenizer.VocabularySize);
+            return (model.Vision.ImageSize, model.Text.ContextLength);
+        };
+        var stageData = new PipelineStageData(TrainManifest, Data, Run.Seed, Tokenizer, Quarantine, system, geometry);
+        return WorkerGroup.Props(WorkerSettings, stageData, monitor, crossNodeCollective);
+    }
+
+    /// <summary>The evaluator on the held-out split, or null when the run has none.</summary>
+    public IActorRef? StartEvaluator(ActorSystem system, IActorRef monitor)
+    {
+        if (ValPaths.Count == 0 || Classes.Length == 0) return null;
+        EvaluationSet LoadSet(int imageSize, int contextLength) => EvaluationSet.LoadAsync(ValPaths, Classes, Templates, Data, Tokenizer,
+            imageSize, contextLength, Run.Eval.MaxSamples, Run.Eval.BatchSize, Quarantine).GetAwaiter().GetResult();
+        return system.ActorOf(EvaluatorActor.Props(LoadSet, Tokenizer, Run.Eval.BatchSize, monitor), "evaluator");
+    }
+}
+
+/// <summary>
+/// Prepares a run's inputs: generates the synthetic dataset when asked and missing, builds the training manifest,
+/// learns (or loads) the tokenizer, resolves the devices and sets libtorch's threads. Every process of a cluster run
+/// does this on the shared run directory; what is written (data, tokenizer) is a function of the settings, and the
+/// writing happens under <c>prepare.lock</c>, so the first process writes it and the others read it.
+/// </summary>
+public static class RunPreparation
+{
+    public static async Task<PreparedRun> PrepareAsync(Config config, IRunConsole console, CancellationToken cancellationToken)
+    {
+        var run = RunSettings.Read(config);
+        var plan = PlanSettings.Read(config);
+        var data = DataSettingsConfig.FromConfig(config);
+        var runDirectory = Path.GetFullPath(run.Directory);
+        Directory.CreateDirectory(runDirectory);
+        using var preparing = await Persistence.RunDirectoryLock.WaitForAsync(runDirectory, "prepare.lock", TimeSpan.FromMinutes(30), cancellationToken);
+        var (trainPaths, valPaths, classes, templates) = await PrepareDataAsync(config, run, runDirectory, console, cancellationToken);
+        var quarantine = new QuarantineLog(data.Stream.QuarantineFile is { Length: > 0 } q ? q : Path.Combine(runDirectory, "quarantine.jsonl"));
+        var trainManifest = await DatasetManifest.BuildAsync(trainPaths, data.Columns, quarantine, cancellationToken);
+        if (trainManifest.TotalRows == 0) throw new InvalidSettingException("tinyclip.data.train-paths", "the training data has no readable rows");
+        var tokenizer = await TokenizerPreparation.PrepareAsync(run.TokenizerPath, runDirectory, run.VocabularySize, trainManifest, quarantine, cancellationToken);
+
+        var devices = run.Devices ?? (torch.cuda.is_available() ? Enumerable.Range(0, torch.cuda.device_count()).Select(i => $"cuda:{i}").ToList() : new List<string> { "cpu" });
+        int threads = run.ThreadsPerTrainer > 0 ? run.ThreadsPerTrainer : Math.Max(1, Environment.ProcessorCount / devices.Count);
+        torch.set_num_threads(threads);
+        return new PreparedRun(run, plan, data, runDirectory, trainManifest, tokenizer, quarantine, valPaths, classes, templates, devices);
+    }
+
+    /// <summary>Generates the synthetic dataset when asked and missing; fills empty data and eval paths from it.</summary>
+    private static async Task<(IReadOnlyList<string> Train, IReadOnlyList<string> Val, string Classes, string Templates)> PrepareDataAsync(
+        Config config, RunSettings run, string runDirectory, IRunConsole console, CancellationToken cancellationToken)
+    {
+        var train = DataSettingsConfig.Paths(config, "train-paths");
+        var val = DataSettingsConfig.Paths(config, "val-paths");
+        string classes = run.Eval.Classes, templates = run.Eval.Templates;
+        if (run.Synthetic.Generate)
+        {
+            var directory = Path.GetFullPath(run.Synthetic.Directory.Length > 0 ? run.Synthetic.Directory : Path.Combine(runDirectory, "data"));
+            var marker = Path.Combine(directory, "classes.txt");
+            if (!File.Exists(marker))
+            {
+                console.Log($"generating the synthetic dataset in {directory} ({run.Synthetic.Train} train, {run.Synthetic.Val} val)");
+                await SyntheticDataset.WriteAsync(new SynthOptions(directory, run.Synthetic.Train, run.Synthetic.Val, run.Synthetic.ImageSize, run.Synthetic.Seed), cancellationToken);
+            }
+            if (train.Count == 0) train = new[] { Path.Combine(directory, "train") };
+            if (val.Count == 0) val = new[] { Path.Combine(directory, "val") };
+            if (classes.Length == 0) classes = marker;
+            if (templates.Length == 0) templates = Path.Combine(directory, "templates.txt");
+        }
+        if (train.Count == 0) throw new InvalidSettingException("tinyclip.data.train-paths", "no training data: set train-paths or synthetic-data.generate = on");
+        return (train, val, classes, templates);
+    }
+}
