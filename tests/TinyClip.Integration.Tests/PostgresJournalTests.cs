@@ -94,15 +94,13 @@ public sealed class PostgresJournalTests(PostgresServer server, SqliteReferenceR
     }
 
     /// <remarks>
-    /// While the supervisor is down the trainers keep training (their checkpoints are written but not committed) and
-    /// prune older checkpoint files, the committed ones included. keep-last is raised so that the committed checkpoint
-    /// survives the outage and the stage resumes from it; with the default keep-last the stage can resume from an older
-    /// checkpoint or from its start instead (README, Known gaps), which gives the same weights but repeated commits.
+    /// While the supervisor is down the trainers keep training (their checkpoints are written but not committed); the
+    /// newest committed checkpoint is never pruned, so the stage resumes from it with the default keep-last.
     /// </remarks>
     [Fact]
     public void PostgreSQL_restarted_mid_run_loses_no_committed_step_and_the_run_completes()
     {
-        var (config, run, database) = Fresh("restarted", "checkpoint.keep-last = 20");
+        var (config, run, database) = Fresh("restarted");
         using var cli = CliProcess.Start("train", "--config", config, "--run-dir", run);
         var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
         while (true)
