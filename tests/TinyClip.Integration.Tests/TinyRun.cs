@@ -13,8 +13,11 @@ public static class TinyRun
 
     /// <param name="trainSamples">Rows of the synthetic training split (fewer rows = more epochs in the same steps).</param>
     /// <param name="extraSettings">More HOCON lines inside the tinyclip block.</param>
-    public static string WriteConfig(string directory, int trainSamples = 320, string extraSettings = "")
+    /// <param name="postgres">A connection string: the run's journal is PostgreSQL there instead of SQLite in the run directory.</param>
+    public static string WriteConfig(string directory, int trainSamples = 320, string extraSettings = "", string? postgres = null)
     {
+        if (postgres is not null)
+            extraSettings += $"\npersistence {{ journal = postgresql, postgresql.connection-string = {JsonSerializer.Serialize(postgres)} }}";
         var path = Path.Combine(directory, "tiny.conf");
         File.WriteAllText(path, $$"""
             tinyclip {

@@ -67,7 +67,8 @@ public sealed record RunSettings(
                     var other => throw new InvalidSettingException("tinyclip.persistence.journal", $"expected sqlite or postgresql, got '{other}'"),
                 },
                 persistence.Int("snapshot-every-events", 1), persistence.Int("sqlite-busy-timeout-ms", 0),
-                persistence.Int("max-stage-restarts", 0), persistence.Duration("min-backoff"), persistence.Duration("max-backoff")));
+                persistence.Int("max-stage-restarts", 0), persistence.Duration("min-backoff"), persistence.Duration("max-backoff"),
+                PostgreSqlSettings.Read(persistence.Child("postgresql"), required: persistence.String("journal") == "postgresql")));
     }
 }
 
@@ -78,4 +79,23 @@ public sealed record EvalSettings(string Classes, string Templates, int MaxSampl
 public enum JournalKind { Sqlite, PostgreSql }
 
 public sealed record PersistenceSettings(JournalKind Journal, int SnapshotEveryEvents, int SqliteBusyTimeoutMs, int MaxStageRestarts,
-    TimeSpan MinBackoff, TimeSpan MaxBackoff);
+    TimeSpan MinBackoff, TimeSpan MaxBackoff, PostgreSqlSettings PostgreSql);
+
+/// <summary>tinyclip.persistence.postgresql: where the PostgreSQL journal lives and how the start-up check waits for it.</summary>
+public sealed record PostgreSqlSettings(string ConnectionString, int Parallelism, TimeSpan ConnectTimeout, int StartUpRetries, TimeSpan StartUpRetryDelay)
+{
+    /// <param name="required">The connection string is only checked when the PostgreSQL journal is selected.</param>
+    public static PostgreSqlSettings Read(SettingsReader postgresql, bool required)
+    {
+        var connectionString = postgresql.String("connection-string");
+        if (required)
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw new InvalidSettingException(postgresql.Key("connection-string"), "must not be empty when tinyclip.persistence.journal = postgresql");
+            try { _ = new Npgsql.NpgsqlConnectionStringBuilder(connectionString); }
+            catch (ArgumentException e) { throw new InvalidSettingException(postgresql.Key("connection-string"), $"not an Npgsql connection string: {e.Message}"); }
+        }
+        return new PostgreSqlSettings(connectionString, postgresql.Int("parallelism", 1, 64), postgresql.Duration("connect-timeout"),
+            postgresql.Int("start-up-retries", 0, 1000), postgresql.Duration("start-up-retry-delay"));
+    }
+}

@@ -1,14 +1,84 @@
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
+using Npgsql;
+using TinyClip.Actors.Configuration;
 
 namespace TinyClip.Actors.Persistence;
 
 /// <summary>
 /// HOCON for Akka.Persistence.Sql. SQLite (one file in the run directory) is the single-node default; SQLite allows
 /// one writer, so the journal writes with parallelism 1, the file is in WAL mode and waits on a busy timeout.
+/// PostgreSQL (a server) is the journal of cluster mode and may be used by a single process too.
 /// </summary>
 public static class JournalConfig
 {
+    public const string PostgresProvider = "PostgreSQL.15";
+
+    /// <summary>The journal <paramref name="persistence"/> selects, checked to be usable before any actor starts.</summary>
+    public static Config For(PersistenceSettings persistence, string runDirectory) => persistence.Journal switch
+    {
+        JournalKind.PostgreSql => Postgres(persistence.PostgreSql),
+        _ => Sqlite(Path.Combine(runDirectory, "journal.db"), persistence.SqliteBusyTimeoutMs),
+    };
+
+    /// <summary>
+    /// Akka.Persistence.Sql journal and snapshot store on PostgreSQL (tables created on first use), after checking that
+    /// the server answers (<see cref="PreparePostgres"/>). The journal's connections use the connect timeout too.
+    /// </summary>
+    public static Config Postgres(PostgreSqlSettings settings)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
+        {
+            Timeout = Math.Clamp((int)Math.Ceiling(settings.ConnectTimeout.TotalSeconds), 1, 1024),
+        }.ToString();
+        PreparePostgres(connectionString, settings.StartUpRetries, settings.StartUpRetryDelay);
+        return Sql(connectionString, PostgresProvider, settings.Parallelism);
+    }
+
+    /// <summary>
+    /// Opens a connection and runs a query, 1 + <paramref name="retries"/> times at most, so that a server that is down,
+    /// a database that does not exist or a refused login is one clear error at start-up (never showing the password).
+    /// </summary>
+    public static void PreparePostgres(string connectionString, int retries, TimeSpan retryDelay)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                using var connection = new NpgsqlConnection(connectionString);
+                connection.Open();
+                using var command = new NpgsqlCommand("SELECT 1", connection);
+                command.ExecuteScalar();
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or ArgumentException)
+            {
+                if (attempt < retries && e is not PostgresException { SqlState: "3D000" or "28P01" or "28000" })
+                {
+                    Thread.Sleep(retryDelay);
+                    continue;
+                }
+                var reason = e.InnerException is { } inner && !e.Message.Contains(inner.Message) ? $"{e.Message} ({inner.Message})" : e.Message;
+                throw new JournalUnavailableException($"cannot reach PostgreSQL at {PostgresLocation(connectionString)}: {reason}", e);
+            }
+        }
+    }
+
+    /// <summary>host:port/database, for messages.</summary>
+    public static string PostgresLocation(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
+    }
+
+    /// <summary>The connection string as it may be written down (run.json): the password removed.</summary>
+    public static string WithoutPassword(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Remove("Password");
+        return builder.ToString();
+    }
+
     public static Config Sqlite(string databasePath, int busyTimeoutMs)
     {
         PrepareSqlite(databasePath, busyTimeoutMs);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Persistence;
 using TinyClip.Actors.Configuration;
 
@@ -13,11 +14,7 @@ public static class JournalReader
     public static async Task<IReadOnlyList<IStageEvent>> ReadAsync(string runDirectory, CancellationToken cancellationToken = default)
     {
         var identity = RunIdentity.Read(runDirectory);
-        if (identity.Journal != "sqlite")
-            throw new NotSupportedException($"this run's events are in a {identity.Journal} journal; use `tinyclip status` with the cluster's configuration");
-        var database = Path.Combine(runDirectory, "journal.db");
-        if (!File.Exists(database)) throw new FileNotFoundException($"the run directory has no journal ({database})", database);
-        var config = JournalConfig.Sqlite(database, 5000).WithFallback(TinyClipConfig.Reference);
+        var config = JournalOf(identity, runDirectory).WithFallback(TinyClipConfig.Reference);
         using var system = ActorSystem.Create("tinyclip-status", config);
         var completion = new TaskCompletionSource<IReadOnlyList<IStageEvent>>(TaskCreationOptions.RunContinuationsAsynchronously);
         system.ActorOf(Props.Create(() => new HistoryReader(identity.PersistenceId, completion)));
@@ -25,6 +22,26 @@ public static class JournalReader
         var events = await completion.Task.WaitAsync(TimeSpan.FromMinutes(1), cancellationToken);
         await system.Terminate();
         return events;
+    }
+
+    /// <summary>
+    /// The journal run.json names. A PostgreSQL run's connection string is stored without its password: Npgsql takes
+    /// it from the PGPASSWORD environment variable (or ~/.pgpass) when the server asks for one.
+    /// </summary>
+    private static Config JournalOf(RunIdentity identity, string runDirectory)
+    {
+        switch (identity.Journal)
+        {
+            case RunIdentity.Sqlite:
+                var database = Path.Combine(runDirectory, "journal.db");
+                if (!File.Exists(database)) throw new FileNotFoundException($"the run directory has no journal ({database})", database);
+                return JournalConfig.Sqlite(database, 5000);
+            case RunIdentity.PostgreSql when !string.IsNullOrEmpty(identity.ConnectionString):
+                var reference = PostgreSqlSettings.Read(new SettingsReader(TinyClipConfig.Reference, "tinyclip.persistence.postgresql"), required: false);
+                return JournalConfig.Postgres(reference with { ConnectionString = identity.ConnectionString, Parallelism = 1 });
+            default:
+                throw new NotSupportedException($"run.json names a journal this version cannot read ({identity.Journal}, no connection string)");
+        }
     }
 
     private sealed class HistoryReader : ReceivePersistentActor

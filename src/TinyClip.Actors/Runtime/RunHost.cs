@@ -26,7 +26,7 @@ public sealed record RunOutcome(bool Succeeded, string Message, string RunDirect
 
 /// <summary>
 /// Composes a single-process run in one place: run-directory lock, prepared inputs (<see cref="RunPreparation"/>),
-/// the actor system with the SQLite journal, and the actors (supervisor behind a back-off supervisor, worker group,
+/// the actor system with the configured journal (SQLite or PostgreSQL), and the actors (supervisor behind a back-off supervisor, worker group,
 /// evaluator, monitor). Rerunning with the same configuration resumes from the journal.
 /// </summary>
 public static class RunHost
@@ -34,16 +34,13 @@ public static class RunHost
     public static async Task<RunOutcome> RunAsync(Config config, IRunConsole console, CancellationToken stopRequested)
     {
         var run = RunSettings.Read(config);
-        if (run.Persistence.Journal != JournalKind.Sqlite)
-            throw new InvalidSettingException("tinyclip.persistence.journal",
-                "the PostgreSQL journal comes with multi-node training (cluster mode), which this version does not have yet; use sqlite");
         var runDirectory = Path.GetFullPath(run.Directory);
         using var runLock = RunDirectoryLock.Acquire(runDirectory);
         var prepared = await RunPreparation.PrepareAsync(config, console, stopRequested);
 
-        var journal = JournalConfig.Sqlite(Path.Combine(runDirectory, "journal.db"), run.Persistence.SqliteBusyTimeoutMs);
+        var journal = JournalConfig.For(run.Persistence, runDirectory);
         var persistenceId = $"run:{run.Name}";
-        new RunIdentity(run.Name, persistenceId, run.Persistence.Journal == JournalKind.Sqlite ? "sqlite" : "postgresql").Write(runDirectory);
+        RunIdentity.For(run.Name, persistenceId, run.Persistence).Write(runDirectory);
         using var system = ActorSystem.Create("tinyclip", journal.WithFallback(config));
         using var metrics = new MetricsLog(Path.Combine(runDirectory, "metrics.jsonl"));
         using var tensorBoard = new TensorBoardWriter(Path.Combine(runDirectory, "tensorboard"));
