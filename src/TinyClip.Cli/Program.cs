@@ -10,6 +10,7 @@ var root = new RootCommand("tinyclip: distil CLIP models into tiny ones (TinyCLI
     TokenizeCommand.Create(),
     InfoCommand.Create(),
     ExportCommand.Create(),
+    NodeCommand.Create(),
 };
 // Ctrl-C cancels the command's token and `train` then stops after writing a checkpoint, which can take a step or
 // two: wait for it instead of System.CommandLine's default of abandoning the command after a short timeout.

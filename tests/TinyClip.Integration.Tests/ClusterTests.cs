@@ -1,0 +1,161 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace TinyClip.Integration.Tests;
+
+/// <summary>
+/// Multi-node runs as real processes of the built CLI on 127.0.0.1 (distinct ports) with the supervisor's journal on a
+/// real PostgreSQL: the same weights as one process with as many trainers, a trainer node killed, the coordinator killed.
+/// Every run is compared with one uninterrupted single-process run of the same plan and global batch (1e-4).
+/// </summary>
+[Collection(PostgresCollection.Name)]
+public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-cluster-").FullName;
+    private static readonly TimeSpan NodeTimeout = TimeSpan.FromMinutes(4);
+    private const float Tolerance = 1e-4f;
+    private const int TrainRows = 96;
+
+    /// <summary>Fast failure detection for tests on loopback: a crashed node is downed about 5 s after it died.</summary>
+    private const string FastDowning = """
+        cluster { min-trainer-nodes = 2, registration-interval = 500ms, leave-timeout = 20s }
+        training.sample-log = on
+        """;
+
+    private string Config(string extra = "") => TinyRun.WriteConfig(_directory, TrainRows, FastDowning + extra, postgres: postgres.CreateDatabase());
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string Address(int port) => $"akka.tcp://tinyclip@127.0.0.1:{port}";
+
+    private static CliProcess Node(string config, string runDirectory, string roles, int port, IEnumerable<int> seeds, int devices) =>
+        CliProcess.Start("node", "--role", roles, "--hostname", "127.0.0.1", "--port", port.ToString(),
+            "--seed-nodes", string.Join(",", seeds.Select(Address)), "--config", config, "--run-dir", runDirectory,
+            "--set", $"tinyclip.devices=[{string.Join(", ", Enumerable.Repeat("cpu", devices))}]",
+            "--set", "akka.cluster.split-brain-resolver.stable-after=2s",
+            "--set", "akka.cluster.failure-detector.acceptable-heartbeat-pause=3s");
+
+    /// <summary>The uninterrupted single-process run with two trainers and the same global batch.</summary>
+    private string ReferenceRun()
+    {
+        var reference = Path.Combine(_directory, "reference");
+        TinyRun.RunToEnd(TinyRun.WriteConfig(_directory, TrainRows, "training.sample-log = on"), reference);
+        return reference;
+    }
+
+    private void WaitForExit(CliProcess node, string name, int expected = 0)
+    {
+        int exit = node.WaitForExit(NodeTimeout);
+        output.WriteLine($"--- {name} (exit {exit}) ---\n{node.Output}");
+        Assert.True(exit == expected, $"{name} exited with {exit}:\n{node.Output}");
+    }
+
+    private static void AssertCloseFinalWeights(string expectedRun, string actualRun)
+    {
+        foreach (var stage in TinyRun.Stages)
+        {
+            var expected = TinyRun.Weights(TinyRun.FinalStudent(expectedRun, stage));
+            var actual = TinyRun.Weights(TinyRun.FinalStudent(actualRun, stage));
+            Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
+            foreach (var (name, values) in expected)
+            {
+                var difference = values.Zip(actual[name], (a, b) => Math.Abs(a - b)).Max();
+                Assert.True(difference <= Tolerance, $"{stage}: {name} differs by {difference}");
+            }
+        }
+    }
+
+    /// <summary>Every step of every stage trained exactly once on a whole global batch, none twice within an epoch.</summary>
+    private static void AssertEverySampleOnce(string runDirectory)
+    {
+        var history = SampleLog.EffectiveHistory(runDirectory);
+        foreach (var stage in TinyRun.Stages)
+            SampleLog.AssertExactlyOnce(stage, history[stage], TinyRun.Steps(stage), TrainRows, TinyRun.BatchSize);
+    }
+
+    private static bool Committed(string runDirectory, string stage, int atLeast) => TinyRun.CheckpointFiles(runDirectory, stage) >= atLeast;
+
+    private static IReadOnlyList<JsonObject> WorkersChanged(string runDirectory) =>
+        TinyRun.StatusEvents(runDirectory).Where(e => (string?)e["type"] == "WorkersChanged").ToList();
+
+    [Fact]
+    public void A_coordinator_and_two_trainer_processes_end_with_the_weights_of_one_process_with_two_trainers()
+    {
+        var reference = ReferenceRun();
+        var config = Config();
+        var run = Path.Combine(_directory, "cluster");
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        using var coordinator = Node(config, run, "coordinator", ports[0], ports[..1], devices: 1);
+        using var trainerA = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
+        using var trainerB = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        WaitForExit(trainerA, "trainer A");
+        WaitForExit(trainerB, "trainer B");
+        WaitForExit(coordinator, "coordinator");
+
+        AssertCloseFinalWeights(reference, run);
+        AssertEverySampleOnce(run);
+        var generations = WorkersChanged(run);
+        Assert.Equal(2, generations[^1]["members"]!.AsArray().Count);
+        Assert.Contains("zero-shot", File.ReadAllText(Path.Combine(run, "report.md")));
+    }
+
+    [Fact]
+    public void A_trainer_killed_mid_run_is_replaced_by_a_generation_of_the_survivor_and_the_run_completes()
+    {
+        var reference = ReferenceRun();
+        var config = Config();
+        var run = Path.Combine(_directory, "cluster");
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        using var coordinator = Node(config, run, "coordinator", ports[0], ports[..1], devices: 1);
+        using var survivor = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
+        using var victim = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        var deadline = DateTime.UtcNow + NodeTimeout;
+        while (!Committed(run, "distill", 2) && DateTime.UtcNow < deadline && !coordinator.HasExited) Thread.Sleep(20);
+        victim.Kill();
+        WaitForExit(survivor, "survivor");
+        WaitForExit(coordinator, "coordinator");
+
+        AssertCloseFinalWeights(reference, run);
+        AssertEverySampleOnce(run);
+        var generations = WorkersChanged(run);
+        Assert.Equal(1, generations[^1]["members"]!.AsArray().Count);
+        Assert.Contains(generations, g => g["members"]!.AsArray().Count == 2);
+    }
+
+    [Fact]
+    public void The_coordinator_killed_mid_run_moves_the_supervisor_to_another_node_which_recovers_from_postgresql()
+    {
+        var reference = ReferenceRun();
+        var config = Config();
+        var run = Path.Combine(_directory, "cluster");
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        int[] seeds = ports[..2];
+        using var first = Node(config, run, "coordinator", ports[0], seeds, devices: 1);
+        using var standby = Node(config, run, "coordinator,trainer", ports[1], seeds, devices: 1);
+        using var trainer = Node(config, run, "trainer", ports[2], seeds, devices: 1);
+        var deadline = DateTime.UtcNow + NodeTimeout;
+        while (!Committed(run, "distill", 2) && DateTime.UtcNow < deadline && !first.HasExited) Thread.Sleep(20);
+        first.Kill();
+        WaitForExit(trainer, "trainer");
+        WaitForExit(standby, "standby coordinator");
+
+        AssertCloseFinalWeights(reference, run);
+        AssertEverySampleOnce(run);
+        var events = TinyRun.StatusEvents(run);
+        Assert.Equal("RunCompleted", (string?)events[^1]["type"]);
+        // The new incarnation recorded its own generation after recovering the journal.
+        Assert.True(WorkersChanged(run).Count >= 2);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
