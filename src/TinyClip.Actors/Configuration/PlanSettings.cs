@@ -8,11 +8,15 @@ namespace TinyClip.Actors.Configuration;
 /// <summary>The run's stages in order, and where the fixed teacher comes from.</summary>
 public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettings Teacher)
 {
+    /// <summary>Stages a plan may have (collective sessions are numbered generation x this + stage index).</summary>
+    public const int MaxStages = 1000;
+
     public static PlanSettings Read(Config config)
     {
         var root = new SettingsReader(config, "tinyclip");
         var names = root.StringList("plan.stages");
         if (names.Count == 0) throw new InvalidSettingException("tinyclip.plan.stages", "the plan has no stages");
+        if (names.Count > MaxStages) throw new InvalidSettingException("tinyclip.plan.stages", $"a plan has at most {MaxStages} stages");
         var duplicate = names.GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new InvalidSettingException("tinyclip.plan.stages", $"stage '{duplicate.Key}' is listed twice");
         var defaults = config.GetConfig("tinyclip.stage-defaults");

@@ -112,7 +112,7 @@ public sealed class StageSupervisor : ReceivePersistentActor
             return;
         }
         var expected = _settings.ExpectedTrainers?.Invoke() ?? Array.Empty<string>();
-        if (!_roster.HasEnoughTrainers || expected.Any(address => !_roster.IsRegistered(address)))
+        if (!_roster.CanFormGeneration(firstOfRun: _history.Generation == 0) || expected.Any(address => !_roster.IsRegistered(address)))
         {
             _log.Info("Waiting for trainer nodes: {0} registered, at least {1} needed{2}", _roster.Trainers.Count, _settings.MinTrainerNodes,
                 expected.Count > 0 ? $", expecting {string.Join(", ", expected)}" : "");
@@ -148,7 +148,7 @@ public sealed class StageSupervisor : ReceivePersistentActor
         if (!_roster.Remove(terminated.ActorRef) || _finished is not null) return;
         _log.Warning("Trainer node {0} was lost; re-forming the generation without it", terminated.ActorRef.Path.Address);
         _roster.Activate();
-        if (!_roster.HasEnoughTrainers)
+        if (!_roster.CanFormGeneration(firstOfRun: false))
         {
             // Nothing can run until enough trainers register again; the survivors' attempt fails on its own.
             Record(new WorkersChanged(_history.Generation + 1, Array.Empty<string>(), DateTimeOffset.UtcNow), FormGenerationWhenReady);
@@ -174,7 +174,7 @@ public sealed class StageSupervisor : ReceivePersistentActor
         var assignment = _planner.Assignment(stage, _history);
         _log.Info("Stage {0}: starting at step {1} (generation {2})", stage, _history.Resume?.Step ?? 0, assignment.Generation);
         foreach (var node in _roster.Active)
-            node.Agent.Tell(new RunStage(assignment, _roster.TopologyFor(assignment.Generation, node)));
+            node.Agent.Tell(new RunStage(assignment, _roster.TopologyFor(assignment.CollectiveSession, node)));
     }
 
     private void OnCheckpointWritten(CheckpointWritten written)

@@ -48,8 +48,9 @@ public sealed class TrainerRoster(int minTrainerNodes)
 
     public bool IsRegistered(string address) => _registered.ContainsKey(address);
 
-    /// <summary>Enough trainer nodes to form a generation.</summary>
-    public bool HasEnoughTrainers => Trainers.Count >= Math.Max(1, minTrainerNodes);
+    /// <summary>Enough trainer nodes to form a generation: the configured minimum for the run's first one (so that the
+    /// run does not start on whichever node came first), afterwards any (a run survives the loss of all but one).</summary>
+    public bool CanFormGeneration(bool firstOfRun) => Trainers.Count >= (firstOfRun ? Math.Max(1, minTrainerNodes) : 1);
 
     /// <summary>Trainer nodes registered since the active generation was formed (they join at the next checkpoint).</summary>
     public bool HasJoiners => Trainers.Any(n => !_active.Contains(n));
@@ -60,8 +61,8 @@ public sealed class TrainerRoster(int minTrainerNodes)
     /// <summary>Makes every registered trainer node part of the active generation.</summary>
     public void Activate() => _active = Trainers;
 
-    /// <summary>The active generation's collective topology as seen by <paramref name="node"/>.</summary>
-    public CollectiveTopology TopologyFor(int generation, TrainerNode node)
+    /// <summary>The active generation's collective topology as seen by <paramref name="node"/>, numbered <paramref name="session"/>.</summary>
+    public CollectiveTopology TopologyFor(int session, TrainerNode node)
     {
         var slots = new List<NodeSlot>();
         int rank = 0;
@@ -70,6 +71,6 @@ public sealed class TrainerRoster(int minTrainerNodes)
             slots.Add(new NodeSlot(n.Address, rank, n.Devices.Count));
             rank += n.Devices.Count;
         }
-        return new CollectiveTopology(generation, slots, _active.ToList().IndexOf(node));
+        return new CollectiveTopology(session, slots, _active.ToList().IndexOf(node));
     }
 }

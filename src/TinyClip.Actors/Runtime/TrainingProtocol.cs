@@ -23,7 +23,14 @@ public sealed record StageAssignment(
     IReadOnlyList<CheckpointRef> ResumeFrom,
     string StudentInit,
     string? TeacherCheckpoint,
-    string TeacherModel) : ITinyClipMessage;
+    string TeacherModel) : ITinyClipMessage
+{
+    /// <summary>
+    /// Numbers the collectives of this assignment across nodes: unique per (generation, stage) and increasing, so that
+    /// the end (or abort) of one stage's collectives can never touch the next stage's in the same generation.
+    /// </summary>
+    public int CollectiveSession => checked(Generation * PlanSettings.MaxStages + StageIndex);
+}
 
 /// <summary>Supervisor -> a node's worker group: run this stage now with these ranks (replaces whatever the group was doing).</summary>
 public sealed record RunStage(StageAssignment Assignment, CollectiveTopology Topology) : ITinyClipMessage;

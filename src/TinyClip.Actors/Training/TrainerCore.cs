@@ -224,7 +224,7 @@ public sealed class TrainerCore : IDisposable
         return vote[0] > 0;
     }
 
-    private CollectiveTag Tag(string phase) => new(_setup.Assignment.Generation, Step, phase);
+    private CollectiveTag Tag(string phase) => new(_setup.Assignment.CollectiveSession, Step, phase);
 
     private static void EnsureSameInputs(ClipConfig student, ClipConfig teacher)
     {
