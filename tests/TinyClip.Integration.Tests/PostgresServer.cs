@@ -61,7 +61,8 @@ public sealed class PostgresServer : IDisposable
     public string CreateDatabase()
     {
         var name = "t_" + Guid.NewGuid().ToString("N");
-        using (var connection = new NpgsqlConnection(AdminConnectionString))
+        // Not pooled: a pooled connection would not survive a Restart by an earlier test (57P01 on its next use).
+        using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Pooling = false }.ToString()))
         {
             connection.Open();
             using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
