@@ -34,4 +34,19 @@ public sealed class CliErrorTests : IDisposable
         Assert.Contains(checkpoint, line);
         Assert.Contains("truncated", line);
     }
+
+    [Theory]
+    [InlineData("--role", "referee", "tinyclip.cluster.roles")]
+    [InlineData("--seed-nodes", "http://127.0.0.1:4053", "tinyclip.cluster.seed-nodes")]
+    [InlineData("--set", "tinyclip.persistence.journal=sqlite", "tinyclip.persistence.journal")]
+    [InlineData("--set", "tinyclip.remoting.tls.enabled=on", "tinyclip.remoting.tls.certificate-path")]
+    public async Task A_node_with_a_bad_cluster_setting_names_the_key_before_joining_anything(string option, string value, string key)
+    {
+        string[] role = option == "--role" ? [] : ["--role", "coordinator"];
+        var result = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["node", .. role, "--run-dir", Path.Combine(_directory, "run"), option, value]);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(key, line);
+    }
 }
