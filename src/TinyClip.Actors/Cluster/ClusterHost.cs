@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
-using Akka.Pattern;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Monitoring;
@@ -60,8 +59,7 @@ public static class ClusterHost
                 ExpectedTrainers = () => ReachableTrainers(self),
             };
             var supervisor = StageSupervisor.Props(prepared.Plan, settings, evaluator, ActorRefs.Nobody);
-            var restarting = BackoffSupervisor.Props(Backoff.OnStop(supervisor, "stage-supervisor",
-                run.Persistence.MinBackoff, run.Persistence.MaxBackoff, 0.2, maxNrOfRetries: -1));
+            var restarting = StageSupervisor.RestartedWithBackoff(supervisor, run.Persistence);
             system.ActorOf(ClusterSingletonManager.Props(restarting, PoisonPill.Instance,
                 ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator)), "supervisor");
         }

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Pattern;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Evaluation;
 using TinyClip.Actors.Feeding;
@@ -52,8 +51,7 @@ public static class RunHost
         var listener = system.ActorOf(CompletionListener.Props(completion), "listener");
         var supervisorProps = StageSupervisor.Props(prepared.Plan, prepared.SupervisorSettings(persistenceId), evaluator, listener,
             new TrainerNode("local", workers, prepared.Devices));
-        var supervisor = system.ActorOf(BackoffSupervisor.Props(Backoff.OnStop(supervisorProps, "stage-supervisor",
-            run.Persistence.MinBackoff, run.Persistence.MaxBackoff, 0.2)), "supervisor");
+        var supervisor = system.ActorOf(StageSupervisor.RestartedWithBackoff(supervisorProps, run.Persistence), "supervisor");
 
         using var onStop = stopRequested.Register(() =>
         {

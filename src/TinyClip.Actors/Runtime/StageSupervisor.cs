@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Pattern;
 using Akka.Persistence;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
@@ -74,6 +75,11 @@ public sealed class StageSupervisor : ReceivePersistentActor
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot failed: {0}", f.Cause.Message));
     }
+
+    /// <summary>The supervisor behind a back-off supervisor: a journal failure stops it, and it is started again
+    /// (replaying its journal) after min-backoff, doubling up to max-backoff, without limit.</summary>
+    public static Props RestartedWithBackoff(Props supervisor, Configuration.PersistenceSettings persistence) =>
+        BackoffSupervisor.Props(Backoff.OnStop(supervisor, "stage-supervisor", persistence.MinBackoff, persistence.MaxBackoff, 0.2, maxNrOfRetries: -1));
 
     public override string PersistenceId => _settings.PersistenceId;
 
