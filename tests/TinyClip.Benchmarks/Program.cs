@@ -17,6 +17,7 @@ public static class Program
         new StreamThroughputBenchmark(),
         new StreamingMemoryBenchmark(),
         new CollectivesBenchmark(),
+        new ScalingBenchmark(),
         new PipelineEfficiencyBenchmark(),
         new RecoveryBenchmark(),
     };
@@ -26,9 +27,14 @@ public static class Program
         // Hidden: the streaming-memory benchmark measures in a child process of its own, so peak RSS is clean.
         if (args.Length > 0 && args[0] == StreamingMemoryBenchmark.ChildCommand)
             return await StreamingMemoryBenchmark.RunChildAsync(args[1..]);
-        // Hidden: node 1 of the cross-process all-reduce in the collectives benchmark.
-        if (args.Length > 0 && args[0] == CrossProcessAllReduce.PeerCommand)
-            return CrossProcessAllReduce.RunPeer(args[1..]);
+        // Hidden: one node (process) of a multi-process job: the cross-process all-reduce or the scaling benchmark.
+        if (args.Length > 0 && args[0] == CollectiveNodes.NodeCommand)
+            return CollectiveNodes.RunNode(args[1..], job => job switch
+            {
+                CrossProcessAllReduce.JobName => CrossProcessAllReduce.Run,
+                ScalingBenchmark.JobName => ScalingBenchmark.RunNode,
+                _ => throw new ArgumentException($"unknown collective job '{job}'"),
+            });
 
         var root = RepositoryRoot.Find();
         BenchOptions options;

@@ -85,13 +85,25 @@ public sealed class CollectivesBenchmark : IBenchmark
             table.AppendLine($"| {BufferMegabytes[size]} MB | {Spread.Of(reduce).Format("F3")} | {Spread.Of(tcp).Format("F2")} | " +
                              $"{Spread.Of(reduce.Zip(tcp, (a, t) => a / t)).Format("F3")} |");
         }
-        section.Note("**Cross-process all-reduce.** This process and a second copy of the benchmark program (hidden mode " +
-                     $"`{CrossProcessAllReduce.PeerCommand}`), each an ActorSystem with remoting on 127.0.0.1 and one trainer, run `HierarchicalCollectiveGroup.AllReduceSum` " +
-                     "with the shipped settings (`tinyclip.collectives`: 1 MiB chunks, 8 in flight; 4 MiB frames); both processes run the same schedule. " +
-                     $"One repeat = a barrier, then {operations} consecutive all-reduces; one warm-up repeat, then {options.Repeats}, timed in this process. " +
+        section.Note("**Cross-process all-reduce.** Two copies of the benchmark program (hidden mode " +
+                     $"`{CollectiveNodes.NodeCommand}`), each an ActorSystem with remoting on 127.0.0.1 and one trainer, run `HierarchicalCollectiveGroup.AllReduceSum` " +
+                     $"with {SettingsInWords()}; both processes run the same schedule. " +
+                     $"One repeat = a barrier, then {operations} consecutive all-reduces; one warm-up repeat, then {options.Repeats}, timed in node 0. " +
                      "Algorithm bandwidth = buffer bytes x all-reduces / time. *Raw TCP*: one plain TCP connection on 127.0.0.1 inside this process, " +
                      "both ends writing and reading the buffer's bytes x all-reduces at the same time in 1 MiB writes (each node of a two-node all-reduce sends and " +
                      $"receives the buffer's size); {options.Repeats} repeats after one warm-up, ratio per repeat.\n\n" + table.ToString().TrimEnd());
+    }
+
+    /// <summary>The collective and remoting settings the nodes run with, as the report names them.</summary>
+    internal static string SettingsInWords()
+    {
+        var config = CollectiveNodes.Settings;
+        var remoting = TinyClip.Actors.Cluster.RemotingSettings.Read(config);
+        var collectives = CollectiveSettings.Read(config, remoting);
+        var overridden = Environment.GetEnvironmentVariable(CollectiveNodes.SettingsVariable);
+        return (string.IsNullOrWhiteSpace(overridden) ? "the shipped settings" : $"`{CollectiveNodes.SettingsVariable}` = `{overridden.Trim()}` over the shipped settings") +
+               $" (`tinyclip.collectives`: {collectives.ChunkBytes / 1024.0 / 1024:0.##} MiB chunks, {collectives.ChunksInFlight} in flight; " +
+               $"{remoting.MaximumFrameSize / 1024.0 / 1024:0.##} MiB frames)";
     }
 
     /// <summary>Seconds for every member to finish <paramref name="operations"/> all-reduces, from a common start.</summary>

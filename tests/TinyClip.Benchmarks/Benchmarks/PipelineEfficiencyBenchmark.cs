@@ -52,7 +52,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
             bare.Add(BareLoopSamplesPerSecond(batches, steps, tokenizer.VocabularySize, scratch.Sub($"bare-{r}")));
         }
         var ratio = Spread.Of(actor.Zip(bare, (a, b) => a / b));
-        var section = new BenchmarkSection("6. Pipeline efficiency (actor runtime vs bare training loop)",
+        var section = new BenchmarkSection("7. Pipeline efficiency (actor runtime vs bare training loop)",
             $"*Actor runtime*: `RunHost.RunAsync` with a one-stage teacher plan ({Model}, batch {BatchSize}, {steps} steps, AdamW lr {StandaloneTrainer.LearningRate}, " +
             $"one CPU trainer with {threads} libtorch threads, SQLite journal, checkpoints only at the end) on {Rows} synthetic {ImageSize} px samples in a fresh " +
             "temporary run directory per repeat; samples/s is the trainer's own figure from the `StageCompleted` event (batch x steps / time from the trainer's " +

@@ -74,7 +74,7 @@ public sealed class RecoveryBenchmark : IBenchmark
         long defaultEvery = TinyClipConfig.Reference.GetLong("tinyclip.checkpoint.every-steps");
         double step = Spread.Of(stepSeconds).Median;
         var ratio = Spread.Of(restart.Zip(fresh, (a, b) => a / b));
-        var section = new BenchmarkSection("7. Recovery after a crash",
+        var section = new BenchmarkSection("8. Recovery after a crash",
             $"The Release CLI (`dotnet tinyclip.dll train --config FILE --run-dir DIR`) as a child process: a one-stage teacher plan ({Model}, batch {BatchSize}, " +
             $"a checkpoint every {CheckpointEvery} steps, a metrics line every step) on {Rows} pre-generated synthetic samples with a pre-learned tokenizer. " +
             "*Fresh*: seconds from starting the process to the first train line in metrics.jsonl (cold start: runtime, libtorch, journal, model, feed). " +

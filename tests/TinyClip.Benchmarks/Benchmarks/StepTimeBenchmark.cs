@@ -45,7 +45,7 @@ public sealed class StepTimeBenchmark : IBenchmark
         double reference = results.Single(r => r.Preset == Reference).Seconds.Median;
         foreach (var (preset, parameters, seconds) in results)
             section.Row(preset, parameters, seconds.Format("F3"), (BatchSize / seconds.Median).ToString("F1"), (seconds.Median / reference).ToString("F2") + "x");
-        section.Note("Read it as: a run of S steps at batch 32 on this machine takes about S x s/step for training alone (data loading overlaps with it; see 6).");
+        section.Note("Read it as: a run of S steps at batch 32 on this machine takes about S x s/step for training alone (data loading overlaps with it; see 7).");
         return Task.FromResult(section);
     }
 }

@@ -22,14 +22,19 @@ public static class StandaloneTrainer
         new LossSpec(Alpha: 0, Weight: 1, FixedLogitScale: 50, LearnableLogitScale: true, TeacherOwnLogitScale: false),
         EvalEverySteps: 0);
 
+    /// <summary>The assignment every standalone trainer gets (its <c>CollectiveSession</c> numbers cross-process collectives).</summary>
+    public static StageAssignment Assignment(StageSpec stage) =>
+        new(stage, 0, 0, Seed: 1, Array.Empty<CheckpointRef>(), StageSpec.InitScratch, null, "");
+
     /// <param name="vocabularySize">Token rows of the text tower; null keeps the preset's own.</param>
-    public static TrainerCore Create(StageSpec stage, int? vocabularySize, string runDirectory)
+    /// <param name="collective">This trainer's rank among data-parallel trainers; null = the only trainer.</param>
+    public static TrainerCore Create(StageSpec stage, int? vocabularySize, string runDirectory, ICollective? collective = null)
     {
         int vocabulary = vocabularySize ?? ModelCatalog.Resolve(stage.Model, null).Text.VocabSize;
-        var assignment = new StageAssignment(stage, 0, 0, Seed: 1, Array.Empty<CheckpointRef>(), StageSpec.InitScratch, null, "");
-        var setup = new TrainerSetup(assignment, Rank: 0, WorldSize: 1, "cpu", runDirectory, vocabulary, KeepLastCheckpoints: 1,
+        collective ??= new InProcessCollectiveGroup(1, TimeSpan.FromMinutes(1)).Members[0];
+        var setup = new TrainerSetup(Assignment(stage), collective.Rank, collective.WorldSize, "cpu", runDirectory, vocabulary, KeepLastCheckpoints: 1,
             MaxNonFiniteStepsInRow: 100, AllowPickle: false);
-        return TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromMinutes(1)).Members[0]);
+        return TrainerCore.Create(setup, collective);
     }
 
     /// <summary>A batch of random pixels and token ids shaped for <paramref name="config"/> (step time does not depend on values).</summary>
