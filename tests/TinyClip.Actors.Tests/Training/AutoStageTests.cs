@@ -47,16 +47,16 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
         var teacher = TrainingFixtures.SaveTeacher(_directory);
         var full = ClipPresets.Get("tiny-test", TrainingFixtures.VocabularySize);
         double prunable = Prunable(full);
-        var (first, kept1) = RunStage(AutoStage("auto1", 0, 0.25, 100, 40, 90, 0.08), teacher, teacher);
-        var (_, kept2) = RunStage(AutoStage("auto2", 0.25, 0.5, 100, 40, 90, 0.08), first, teacher);
+        // The target ramps over 200 steps, slowly enough for the expected sparsity to follow it (a faster ramp lets Adam's
+        // momentum carry the log-alphas past it, and the hinged Lagrangian never pushes back), then holds for 90 steps.
+        var (first, kept1) = RunStage(AutoStage("auto1", 0, 0.25, 300, 200, 290, 0.04), teacher, teacher);
+        var (_, kept2) = RunStage(AutoStage("auto2", 0.25, 0.5, 300, 200, 290, 0.04), first, teacher);
         foreach (var (kept, target) in new[] { (kept1, 0.25), (kept2, 0.5) })
         {
-            double remaining = kept.Sum(t => PrunableOf(t));
-            output.WriteLine($"target {target}: remaining {remaining / prunable:F4} of prunable; " + string.Join("; ", kept));
-            // A short run overshoots: the hinged Lagrangian only pushes towards sparser masks and Adam's momentum carries
-            // the log-alphas past the target. The reference schedule (lr 0.02 over thousands of steps) tracks it closely;
-            // at test scale we require the prune to land near the target, and strictly sparser in the second stage.
-            Assert.InRange(remaining / prunable, (1 - target) - 0.15, (1 - target) + 0.05);
+            double remaining = kept.Sum(t => PrunableOf(t)) / prunable;
+            output.WriteLine($"target sparsity {target}: {remaining:F4} of the prunable parameters remain; " + string.Join("; ", kept));
+            // Within 2% of the target parameter count after each prune.
+            Assert.InRange(remaining, (1 - target) * 0.98, (1 - target) * 1.02);
         }
         Assert.True(kept2.Sum(PrunableOf) < kept1.Sum(PrunableOf));
     }
