@@ -26,6 +26,10 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
 
     private string Config(string extra = "") => TinyRun.WriteConfig(_directory, TrainRows, FastDowning + extra, postgres: postgres.CreateDatabase());
 
+    /// <summary>A longer distill stage, so that a node can leave and come back within it (both runs of a test use it).</summary>
+    private const long LongDistillSteps = 60;
+    private const string LongDistill = "\nplan.distill.steps = 60";
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -49,10 +53,10 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     }
 
     /// <summary>The uninterrupted single-process run with two trainers and the same global batch.</summary>
-    private string ReferenceRun()
+    private string ReferenceRun(string extra = "")
     {
         var reference = Path.Combine(_directory, "reference");
-        TinyRun.RunToEnd(TinyRun.WriteConfig(_directory, TrainRows, "training.sample-log = on"), reference);
+        TinyRun.RunToEnd(TinyRun.WriteConfig(_directory, TrainRows, "training.sample-log = on" + extra), reference);
         return reference;
     }
 
@@ -83,11 +87,12 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     }
 
     /// <summary>Every step of every stage trained exactly once on a whole global batch, none twice within an epoch.</summary>
-    private static void AssertEverySampleOnce(string runDirectory)
+    private static void AssertEverySampleOnce(string runDirectory, long? distillSteps = null)
     {
         var history = SampleLog.EffectiveHistory(runDirectory);
         foreach (var stage in TinyRun.Stages)
-            SampleLog.AssertExactlyOnce(stage, history[stage], TinyRun.Steps(stage), TrainRows, TinyRun.BatchSize);
+            SampleLog.AssertExactlyOnce(stage, history[stage], stage == "distill" ? distillSteps ?? TinyRun.Steps(stage) : TinyRun.Steps(stage),
+                TrainRows, TinyRun.BatchSize);
     }
 
     private static bool Committed(string runDirectory, string stage, int atLeast) => TinyRun.CheckpointFiles(runDirectory, stage) >= atLeast;
@@ -138,6 +143,42 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var generations = WorkersChanged(run);
         Assert.Equal(1, generations[^1]["members"]!.AsArray().Count);
         Assert.Contains(generations, g => g["members"]!.AsArray().Count == 2);
+    }
+
+    [Fact]
+    public void A_trainer_that_comes_back_joins_at_the_next_checkpoint()
+    {
+        var reference = ReferenceRun(LongDistill);
+        var config = Config(LongDistill);
+        var run = Path.Combine(_directory, "cluster");
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        var coordinator = Node(config, run, "coordinator", ports[0], ports[..1], devices: 1);
+        var survivor = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
+        var leaver = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        var deadline = DateTime.UtcNow + NodeTimeout;
+        while (!Committed(run, "distill", 2) && DateTime.UtcNow < deadline && !coordinator.HasExited) Thread.Sleep(20);
+        leaver.Kill();
+        // Once the survivor trains alone (a generation of one member), the node comes back on the same address.
+        while (WorkersChanged(run) is var generations && (generations.Count == 0 || generations[^1]["members"]!.AsArray().Count != 1))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !coordinator.HasExited, "no generation without the killed node" + AllOutputs());
+            Thread.Sleep(200);
+        }
+        var returned = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        WaitForExit(survivor, "survivor");
+        WaitForExit(returned, "returned trainer");
+        WaitForExit(coordinator, "coordinator");
+
+        AssertCloseFinalWeights(reference, run);
+        AssertEverySampleOnce(run, LongDistillSteps);
+        var sizes = WorkersChanged(run).Select(g => g["members"]!.AsArray().Count).ToList();
+        Assert.Equal(2, sizes[^1]);
+        Assert.Contains(1, sizes);
+        // It joined at a committed checkpoint of the distill stage: the step of the last generation change is one.
+        var events = TinyRun.StatusEvents(run).ToList();
+        int lastChange = events.FindLastIndex(e => (string?)e["type"] == "WorkersChanged");
+        var previous = events.Take(lastChange).Last(e => (string?)e["type"] == "CheckpointCommitted");
+        Assert.Equal("distill", (string?)previous["stage"]);
     }
 
     [Fact]
