@@ -8,7 +8,7 @@ namespace TinyClip.Actors.Cluster;
 /// </summary>
 public static class RemotingConfig
 {
-    /// <summary>Socket buffers are at least this large: Akka's 256 kB default throttles multi-megabyte collective traffic.</summary>
+    /// <summary>Socket buffers are at least this large (Akka's default is 256 kB); collective payloads do not use these sockets.</summary>
     public const long MinimumSocketBufferBytes = 4L << 20;
 
     /// <summary>The <c>akka.remote.dot-netty.tcp</c> block (the actor provider is left to the caller: remote or cluster).</summary>

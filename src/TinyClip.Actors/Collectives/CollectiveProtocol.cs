@@ -1,9 +1,9 @@
 namespace TinyClip.Actors.Collectives;
 
-// Messages between the collective endpoints of different nodes. They are bound to CollectiveSerializer (binary,
-// raw floats), not to the JSON serializer of ITinyClipMessage: a chunk is up to a megabyte of floats.
+// Control messages between the collective endpoints of different nodes, bound to CollectiveSerializer (binary). The
+// payload itself never travels as an Akka message: it goes over the data connections (DataLink).
 
-/// <summary>What a chunk carries within one exchange call.</summary>
+/// <summary>What a data message carries within one exchange call.</summary>
 public enum CollectivePart : byte
 {
     /// <summary>A node's data for an all-gather, or the slice of its partial sum that another node owns (reduce-scatter).</summary>
@@ -13,16 +13,14 @@ public enum CollectivePart : byte
     Reduced = 1,
 }
 
-/// <summary>
-/// Values [Offset, Offset + Values.Count) of a message of <paramref name="TotalLength"/> floats from node
-/// <paramref name="Source"/> to node <paramref name="Destination"/> (indices in the generation's topology).
-/// <paramref name="Call"/> counts the exchange calls of the generation, so two calls with equal tags never mix.
-/// </summary>
-public sealed record CollectiveChunk(
-    CollectiveTag Tag, int Call, CollectivePart Part, int Source, int Destination, int Offset, int TotalLength, ArraySegment<float> Values);
+/// <summary>Asks the endpoint of node <paramref name="Address"/> for its data port; answered by <see cref="CollectiveWelcome"/>.</summary>
+public sealed record CollectiveHello(string Address);
 
-/// <summary>Node <paramref name="Node"/> received one chunk of the generation: its sender may send one more.</summary>
-public sealed record CollectiveChunkAck(int Generation, int Node);
+/// <summary>
+/// Node <paramref name="Address"/>'s data listener accepts connections on <paramref name="DataPort"/> (of the host in
+/// its Akka address). The sender is the node's endpoint actor, which the asking node then DeathWatches.
+/// </summary>
+public sealed record CollectiveWelcome(string Address, int DataPort);
 
 /// <summary>A node aborted <paramref name="Generation"/>: every node fails its current and later calls of it.</summary>
 public sealed record CollectiveAbortNotice(int Generation, string Reason);

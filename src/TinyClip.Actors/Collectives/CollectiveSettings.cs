@@ -4,25 +4,20 @@ using TinyClip.Actors.Configuration;
 
 namespace TinyClip.Actors.Collectives;
 
-/// <summary>How cross-node collectives move data (tinyclip.collectives), validated at start-up.</summary>
-/// <param name="ChunkBytes">Float payload of one remote message; a chunk plus its envelope must fit Akka's frame.</param>
-/// <param name="ChunksInFlight">Unacknowledged chunks per destination: bounds what queues ahead of cluster heartbeats.</param>
+/// <summary>How cross-node collectives move data (tinyclip.collectives, plus the remoting host and TLS), validated at start-up.</summary>
+/// <param name="Hostname">Where the data listener binds: the remoting hostname (loopback unless configured).</param>
+/// <param name="DataPort">Port of the data listener; 0 = any free port (peers learn it through the collective endpoint).</param>
+/// <param name="ChunkBytes">Float payload of one data frame: the receiver stores (and the leader may use) a message frame by frame.</param>
 /// <param name="Timeout">Longest wait for a peer before the generation is aborted.</param>
-public sealed record CollectiveSettings(int ChunkBytes, int ChunksInFlight, TimeSpan Timeout)
+/// <param name="Tls">Data connections use TLS with the remoting certificate when remoting does.</param>
+public sealed record CollectiveSettings(string Hostname, int DataPort, int ChunkBytes, TimeSpan Timeout, TlsSettings Tls)
 {
-    /// <summary>Room left in a frame for the chunk header and Akka's envelope (recipient and sender paths).</summary>
-    public const int EnvelopeReserveBytes = 8192;
-
     public int FloatsPerChunk => ChunkBytes / sizeof(float);
 
     public static CollectiveSettings Read(Config config, RemotingSettings remoting)
     {
         var collectives = new SettingsReader(config, "tinyclip.collectives");
-        long chunkBytes = collectives.Bytes("chunk-bytes", sizeof(float), int.MaxValue);
-        if (chunkBytes + EnvelopeReserveBytes > remoting.MaximumFrameSize)
-            throw new InvalidSettingException(collectives.Key("chunk-bytes"),
-                $"{chunkBytes} bytes plus {EnvelopeReserveBytes} bytes of message envelope must fit tinyclip.remoting.maximum-frame-size ({remoting.MaximumFrameSize} bytes); " +
-                "Akka drops larger messages");
-        return new CollectiveSettings((int)chunkBytes, collectives.Int("chunks-in-flight", 1, 1024), collectives.Duration("timeout"));
+        return new CollectiveSettings(remoting.Hostname, collectives.Int("data-port", 0, 65535),
+            (int)collectives.Bytes("chunk-bytes", sizeof(float), 1L << 30), collectives.Duration("timeout"), remoting.Tls);
     }
 }

@@ -21,10 +21,11 @@ public sealed class RemoteTlsTests : IDisposable
     };
 
     [Fact]
-    public void All_reduce_works_between_nodes_speaking_tls()
+    public void All_reduce_works_between_nodes_speaking_tls_on_remoting_and_data_connections()
     {
         using var nodes = RemoteNodes.Start(2, Tls(Password));
         Assert.True(((ExtendedActorSystem)nodes.Systems[0]).Settings.Config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
+        Assert.True(nodes.Exchanges[0].Settings.Tls.Enabled);
         var groups = nodes.Groups(1, new[] { 1, 1 }, TimeSpan.FromSeconds(30));
         var reduced = new float[2][];
         var errors = RemoteNodes.RunMembers(groups, member =>
@@ -37,6 +38,10 @@ public sealed class RemoteTlsTests : IDisposable
         var expected = Enumerable.Range(0, 300_000).Select(i => (float)(2 * i + 1)).ToArray();
         Assert.Equal(expected, reduced[0]);
         Assert.Equal(expected, reduced[1]);
+        // The data listener speaks TLS only: a well-formed introduction in plain text is refused.
+        var plain = new byte[CollectiveWire.HandshakeBytes];
+        CollectiveWire.WriteHandshake(plain, 2, 1, 0);
+        Assert.False(DataPlaneTests.Accepted(nodes.Exchanges[0].DataPort, plain));
     }
 
     [Fact]

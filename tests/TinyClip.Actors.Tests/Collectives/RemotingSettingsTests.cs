@@ -7,13 +7,13 @@ namespace TinyClip.Actors.Tests.Collectives;
 public class RemotingSettingsTests
 {
     [Fact]
-    public void Shipped_defaults_bind_to_loopback_and_chunk_well_below_the_frame()
+    public void Shipped_defaults_bind_to_loopback_with_any_free_data_port()
     {
         var config = RemoteNodes.Config();
         var remoting = RemotingSettings.Read(config);
         var collectives = CollectiveSettings.Read(config, remoting);
         Assert.Equal(new RemotingSettings("127.0.0.1", 0, 4L << 20, new TlsSettings(false, "", "", false)), remoting);
-        Assert.Equal(new CollectiveSettings(1 << 20, 8, TimeSpan.FromMinutes(10)), collectives);
+        Assert.Equal(new CollectiveSettings("127.0.0.1", 0, 1 << 20, TimeSpan.FromMinutes(10), remoting.Tls), collectives);
     }
 
     [Fact]
@@ -40,17 +40,9 @@ public class RemotingSettingsTests
         finally { File.Delete(certificate); }
     }
 
-    [Fact]
-    public void A_chunk_that_would_not_fit_the_frame_is_refused_naming_the_key()
-    {
-        var config = RemoteNodes.Config("tinyclip.remoting.maximum-frame-size = 256KiB", "tinyclip.collectives.chunk-bytes = 256KiB");
-        var error = Assert.Throws<InvalidSettingException>(() => CollectiveSettings.Read(config, RemotingSettings.Read(config)));
-        Assert.Equal("tinyclip.collectives.chunk-bytes", error.Key);
-        Assert.Contains("maximum-frame-size", error.Message);
-    }
-
     [Theory]
-    [InlineData("tinyclip.collectives.chunks-in-flight = 0", "tinyclip.collectives.chunks-in-flight")]
+    [InlineData("tinyclip.collectives.data-port = 70000", "tinyclip.collectives.data-port")]
+    [InlineData("tinyclip.collectives.chunk-bytes = 2", "tinyclip.collectives.chunk-bytes")]
     [InlineData("tinyclip.collectives.timeout = soon", "tinyclip.collectives.timeout")]
     [InlineData("tinyclip.remoting.maximum-frame-size = lots", "tinyclip.remoting.maximum-frame-size")]
     [InlineData("tinyclip.remoting.port = 70000", "tinyclip.remoting.port")]

@@ -102,8 +102,8 @@ public sealed class CollectivesBenchmark : IBenchmark
         var collectives = CollectiveSettings.Read(config, remoting);
         var overridden = Environment.GetEnvironmentVariable(CollectiveNodes.SettingsVariable);
         return (string.IsNullOrWhiteSpace(overridden) ? "the shipped settings" : $"`{CollectiveNodes.SettingsVariable}` = `{overridden.Trim()}` over the shipped settings") +
-               $" (`tinyclip.collectives`: {collectives.ChunkBytes / 1024.0 / 1024:0.##} MiB chunks, {collectives.ChunksInFlight} in flight; " +
-               $"{remoting.MaximumFrameSize / 1024.0 / 1024:0.##} MiB frames)";
+               $" (payload over direct TCP connections between the node leaders in {collectives.ChunkBytes / 1024.0 / 1024:0.##} MiB frames" +
+               (remoting.Tls.Enabled ? ", TLS" : "") + "; Akka remoting for control only)";
     }
 
     /// <summary>Seconds for every member to finish <paramref name="operations"/> all-reduces, from a common start.</summary>

@@ -46,7 +46,7 @@ public sealed class ScalingBenchmark : IBenchmark
                 (single.Value / stepSeconds.Median).ToString("F2") + "x", collectiveSeconds.Format("F3"), share.Format("P0"));
         }
         section.Note($"**Reading it.** This machine has {Environment.ProcessorCount} cores. W single-threaded processes can use at most min(W, cores) of them, " +
-                     "so with 2 cores the speed-up cannot pass 2x, and W = 3 shares 2 cores between 3 trainers (plus their remoting threads): it measures " +
+                     "so with 2 cores the speed-up cannot pass 2x, and W = 3 shares 2 cores between 3 trainers (plus their network threads): it measures " +
                      "the cost of oversubscription and of a third node in the all-reduce, not scaling. W = 1 runs no remote traffic at all (a single node's " +
                      "collectives stay in process). Speed-up below W on free cores is the collectives' share plus work that does not shrink with the local batch.");
         return section;

@@ -22,7 +22,7 @@ public static class CollectiveNodes
     private const string ResultPrefix = "#result ";
 
     /// <summary>
-    /// HOCON read over the shipped reference.conf by every node, e.g. <c>tinyclip.collectives.chunks-in-flight = 32</c>:
+    /// HOCON read over the shipped reference.conf by every node, e.g. <c>tinyclip.collectives.chunk-bytes = 4MiB</c>:
     /// for trying collective and remoting settings without rebuilding. Unset = the shipped settings.
     /// </summary>
     public const string SettingsVariable = "TINYCLIP_BENCH_HOCON";
