@@ -57,6 +57,8 @@ public static class ClusterHost
                 MinTrainerNodes = cluster.MinTrainerNodes,
                 NewGenerationOnStart = true,
                 ExpectedTrainers = () => ReachableTrainers(self),
+                // A retry waits until the failure detector can have noticed a dead node (see StageSupervisor.OnRetryStage).
+                StageRestartDelay = systemConfig.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause") + TimeSpan.FromSeconds(1),
             };
             var supervisor = StageSupervisor.Props(prepared.Plan, settings, evaluator, ActorRefs.Nobody);
             var restarting = StageSupervisor.RestartedWithBackoff(supervisor, run.Persistence);

@@ -24,7 +24,7 @@ public sealed record StageSupervisorSettings(
 /// checkpoint, with the remaining trainers and the same global batch) and when a node joins (at the next checkpoint).
 /// A thin translator: the state is a <see cref="RunHistory"/>, the decisions are in <see cref="StagePlanner"/>.
 /// </summary>
-public sealed class StageSupervisor : ReceivePersistentActor
+public sealed class StageSupervisor : ReceivePersistentActor, IWithTimers
 {
     private readonly StagePlanner _planner;
     private readonly StageSupervisorSettings _settings;
@@ -35,6 +35,7 @@ public sealed class StageSupervisor : ReceivePersistentActor
     private RunHistory _history = new();
     private readonly HashSet<(string Stage, long Step)> _pendingEvaluations = new();
     private int _restarts;
+    private int? _retryPendingFor;
     private bool _begun;
     private bool _generationFormed;
     private RunFinished? _finished;
@@ -68,7 +69,7 @@ public sealed class StageSupervisor : ReceivePersistentActor
         });
         Command<StageFailed>(OnStageFailed);
         Command<EvaluationFinished>(OnEvaluationFinished);
-        Command<RetryStage>(retry => { if (retry.Generation == _history.Generation) StartCurrentStage(); });
+        Command<RetryStage>(OnRetryStage);
         Command<RegisterNode>(OnRegisterNode);
         Command<Terminated>(OnNodeLost);
         Command<GetRunHistory>(_ => Sender.Tell(new RunHistoryReply(_history.Events.ToList())));
@@ -82,6 +83,8 @@ public sealed class StageSupervisor : ReceivePersistentActor
         BackoffSupervisor.Props(Backoff.OnStop(supervisor, "stage-supervisor", persistence.MinBackoff, persistence.MaxBackoff, 0.2, maxNrOfRetries: -1));
 
     public override string PersistenceId => _settings.PersistenceId;
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(PlanSettings plan, StageSupervisorSettings settings, IActorRef? evaluator, IActorRef listener,
         TrainerNode? localTrainers = null) =>
@@ -224,20 +227,50 @@ public sealed class StageSupervisor : ReceivePersistentActor
         });
     }
 
+    /// <summary>
+    /// A failed attempt is retried after the restart delay, in a new generation (late messages of the failed attempt
+    /// are then recognisable, and ignored). One retry is pending per generation: every member of a failed attempt
+    /// reports the failure, and it counts once.
+    /// </summary>
     private void OnStageFailed(StageFailed failed)
     {
-        if (!IsCurrent(failed.Stage, failed.Generation)) return;
+        if (!IsCurrent(failed.Stage, failed.Generation) || _retryPendingFor == _history.Generation) return;
         _log.Warning("Stage {0} failed: {1}", failed.Stage, failed.Reason);
-        if (failed.Fatal || _restarts >= _settings.MaxStageRestarts)
+        if (failed.Fatal)
         {
             Finish(new RunFinished(false, $"stage '{failed.Stage}' failed: {failed.Reason}"));
             return;
         }
+        _retryPendingFor = _history.Generation;
+        Timers.StartSingleTimer("retry", new RetryStage(_history.Generation, failed.Stage, failed.Reason), _settings.StageRestartDelay);
+    }
+
+    /// <summary>
+    /// In cluster mode a failure is often a node that died: the survivors notice before the cluster has decided. While
+    /// a member of the generation is unreachable the retry waits (without counting a restart): the cluster downs the
+    /// node, and the supervisor re-forms the generation when its agent terminates (which makes this retry stale), or
+    /// the node recovers and the retry proceeds.
+    /// </summary>
+    private void OnRetryStage(RetryStage retry)
+    {
+        if (retry.Generation != _history.Generation) return;
+        var reachable = _settings.ExpectedTrainers?.Invoke();
+        var unreachable = reachable is null ? new List<string>() : _roster.Active.Select(n => n.Address).Where(a => !reachable.Contains(a)).ToList();
+        if (unreachable.Count > 0)
+        {
+            _log.Info("Retry of stage {0} waits for the cluster to decide about {1}", retry.Stage, string.Join(", ", unreachable));
+            Timers.StartSingleTimer("retry", retry, _settings.StageRestartDelay);
+            return;
+        }
+        _retryPendingFor = null;
+        if (_restarts >= _settings.MaxStageRestarts)
+        {
+            Finish(new RunFinished(false, $"stage '{retry.Stage}' failed: {retry.Reason}"));
+            return;
+        }
         _restarts++;
-        // A new generation makes late messages of the failed attempt recognisable (and ignored).
         _roster.Activate();
-        Record(new WorkersChanged(_history.Generation + 1, _roster.MemberNames(), DateTimeOffset.UtcNow), () =>
-            Context.System.Scheduler.ScheduleTellOnce(_settings.StageRestartDelay, Self, new RetryStage(_history.Generation), Self));
+        Record(new WorkersChanged(_history.Generation + 1, _roster.MemberNames(), DateTimeOffset.UtcNow), StartCurrentStage);
     }
 
     private void OnEvaluationFinished(EvaluationFinished finished)
@@ -320,5 +353,5 @@ public sealed class StageSupervisor : ReceivePersistentActor
     }
 
     /// <summary>Restart the current stage, unless the generation changed meanwhile (a node was lost or joined).</summary>
-    private sealed record RetryStage(int Generation);
+    private sealed record RetryStage(int Generation, string Stage, string Reason);
 }

@@ -103,6 +103,29 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
     }
 
     [Fact]
+    public void A_failure_while_a_member_is_unreachable_waits_for_the_cluster_instead_of_spending_restarts()
+    {
+        var reachable = new HashSet<string> { A, B };
+        var supervisor = Supervisor(minTrainerNodes: 2, expected: () => reachable.ToList());
+        var (a, b) = (CreateTestProbe(), CreateTestProbe());
+        Register(a, supervisor, A, "cpu");
+        Register(b, supervisor, B, "cpu");
+        a.ExpectMsg<RunStage>(Wait);
+        b.ExpectMsg<RunStage>(Wait);
+
+        // B died: A's collectives fail at once, long before the cluster marks B unreachable and downs it.
+        reachable.Remove(B);
+        for (int i = 0; i < 5; i++) supervisor.Tell(new StageFailed("s", 1, $"node {B} left", Fatal: false));
+        a.ExpectNoMsg(TimeSpan.FromMilliseconds(600)); // no retries into the dead node, however many reports
+        Sys.Stop(b.Ref); // the cluster downed B: its agent terminates
+
+        var survivor = a.ExpectMsg<RunStage>(Wait);
+        Assert.Equal(new[] { new NodeSlot(A, 0, 1) }, survivor.Topology.Nodes);
+        a.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // the stale retry does not start the stage a second time
+        Assert.DoesNotContain(History(supervisor).Events, e => e is StageCompleted);
+    }
+
+    [Fact]
     public void The_end_of_the_run_is_told_to_every_node_including_late_ones()
     {
         var supervisor = Supervisor(minTrainerNodes: 1);
