@@ -59,6 +59,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
             }
             results.Add((layoutThreads, Spread.Of(actor), Spread.Of(bare), Spread.Of(actor.Zip(bare, (a, b) => a / b))));
         }
+        TorchSharp.torch.set_num_threads(threads); // later benchmarks (and the report's header) see the default again
         var section = new BenchmarkSection("7. Pipeline efficiency (actor runtime vs bare training loop)",
             $"*Actor runtime*: `RunHost.RunAsync` with a one-stage teacher plan ({Model}, batch {BatchSize}, {steps} steps, AdamW lr {StandaloneTrainer.LearningRate}, " +
             $"one CPU trainer, SQLite journal, checkpoints only at the end) on {Rows} synthetic {ImageSize} px samples in a fresh " +
