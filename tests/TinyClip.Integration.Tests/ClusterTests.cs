@@ -27,8 +27,8 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     private string Config(string extra = "") => TinyRun.WriteConfig(_directory, TrainRows, FastDowning + extra, postgres: postgres.CreateDatabase());
 
     /// <summary>A longer distill stage, so that a node can leave and come back within it (both runs of a test use it).</summary>
-    private const long LongDistillSteps = 60;
-    private const string LongDistill = "\nplan.distill.steps = 60";
+    private const long LongDistillSteps = 200;
+    private const string LongDistill = "\nplan.distill.steps = 200";
 
     private static int FreePort()
     {
@@ -179,6 +179,16 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         int lastChange = events.FindLastIndex(e => (string?)e["type"] == "WorkersChanged");
         var previous = events.Take(lastChange).Last(e => (string?)e["type"] == "CheckpointCommitted");
         Assert.Equal("distill", (string?)previous["stage"]);
+    }
+
+    [Fact]
+    public void A_trainer_without_any_coordinator_stops_with_a_clear_message_instead_of_waiting_forever()
+    {
+        var config = Config("\ncluster.coordinator-timeout = 3s");
+        int port = FreePort();
+        var lonely = Node(config, Path.Combine(_directory, "cluster"), "trainer", port, [port], devices: 1);
+        WaitForExit(lonely, "trainer without a coordinator", expected: 1);
+        Assert.Contains("no reachable coordinator for 3s", lonely.Output);
     }
 
     [Fact]

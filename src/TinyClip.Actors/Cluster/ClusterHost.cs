@@ -75,6 +75,8 @@ public static class ClusterHost
         // A node the cluster downed (its actor system terminates itself) ends instead of waiting for a run it left.
         _ = system.WhenTerminated.ContinueWith(_ => completion.TrySetResult(new RunFinished(false,
             "this node was removed from the cluster (downed, or the cluster shut down) before the run ended")), TaskScheduler.Default);
+        using var watching = new CancellationTokenSource();
+        _ = WatchForCoordinatorAsync(self, cluster.CoordinatorTimeout, completion, watching.Token);
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var onStop = stopRequested.Register(() => stopped.TrySetResult());
         if (await Task.WhenAny(completion.Task, stopped.Task) != completion.Task)
@@ -93,6 +95,25 @@ public static class ClusterHost
         }
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
         return new RunOutcome(finished.Succeeded, finished.Message, runDirectory, events);
+    }
+
+    /// <summary>Ends the node's wait when no reachable coordinator has been seen for <paramref name="timeout"/>: none was
+    /// started, or all left (the run ended before this node joined, or every coordinator died).</summary>
+    private static async Task WatchForCoordinatorAsync(AkkaCluster cluster, TimeSpan timeout, TaskCompletionSource<RunFinished> completion,
+        CancellationToken cancellationToken)
+    {
+        var lastSeen = DateTime.UtcNow;
+        while (!cancellationToken.IsCancellationRequested && !completion.Task.IsCompleted)
+        {
+            var state = cluster.State;
+            if (state.Members.Any(m => m.HasRole(ClusterRoles.Coordinator) && m.Status == Akka.Cluster.MemberStatus.Up && !state.Unreachable.Contains(m)))
+                lastSeen = DateTime.UtcNow;
+            else if (DateTime.UtcNow - lastSeen > timeout)
+                completion.TrySetResult(new RunFinished(false,
+                    $"no reachable coordinator for {timeout.TotalSeconds:F0}s (tinyclip.cluster.coordinator-timeout); start one, or check the seed nodes"));
+            try { await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); }
+            catch (OperationCanceledException) { return; }
+        }
     }
 
     /// <summary>Trainer nodes that are up and reachable: after a hand-over the supervisor waits for all of them.</summary>

@@ -21,7 +21,8 @@ public sealed record ClusterSettings(
     IReadOnlyList<string> SeedNodes,
     int MinTrainerNodes,
     TimeSpan RegistrationInterval,
-    TimeSpan LeaveTimeout)
+    TimeSpan LeaveTimeout,
+    TimeSpan CoordinatorTimeout)
 {
     public bool IsCoordinator => Roles.Contains(ClusterRoles.Coordinator);
     public bool IsTrainer => Roles.Contains(ClusterRoles.Trainer);
@@ -44,7 +45,8 @@ public sealed record ClusterSettings(
         return new ClusterSettings(roles, seeds,
             reader.Int("min-trainer-nodes", min: 1),
             reader.Duration("registration-interval"),
-            reader.Duration("leave-timeout"));
+            reader.Duration("leave-timeout"),
+            reader.Duration("coordinator-timeout"));
     }
 
     /// <summary>The actor system's name: part of every node address.</summary>
