@@ -97,7 +97,14 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
                 TrainRows, TinyRun.BatchSize);
     }
 
-    private static bool Committed(string runDirectory, string stage, int atLeast) => TinyRun.CheckpointFiles(runDirectory, stage) >= atLeast;
+    /// <summary>Waits until the distill stage has two checkpoints on disk (a moment mid-stage to kill a node at), or the
+    /// watched node ended, or the test's time is up; returns the deadline for the rest of the test.</summary>
+    private static DateTime WaitForDistillCheckpoints(string runDirectory, CliProcess watched)
+    {
+        var deadline = DateTime.UtcNow + NodeTimeout;
+        while (TinyRun.CheckpointFiles(runDirectory, "distill") < 2 && DateTime.UtcNow < deadline && !watched.HasExited) Thread.Sleep(20);
+        return deadline;
+    }
 
     private static IReadOnlyList<JsonObject> WorkersChanged(string runDirectory) =>
         TinyRun.StatusEvents(runDirectory).Where(e => (string?)e["type"] == "WorkersChanged").ToList();
@@ -134,8 +141,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var coordinator = Node(config, run, "coordinator", ports[0], ports[..1], devices: 1);
         var survivor = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
         var victim = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
-        var deadline = DateTime.UtcNow + NodeTimeout;
-        while (!Committed(run, "distill", 2) && DateTime.UtcNow < deadline && !coordinator.HasExited) Thread.Sleep(20);
+        WaitForDistillCheckpoints(run, coordinator);
         victim.Kill();
         WaitForExit(survivor, "survivor");
         WaitForExit(coordinator, "coordinator");
@@ -157,8 +163,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var coordinator = Node(config, run, "coordinator", ports[0], ports[..1], devices: 1);
         var survivor = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
         var leaver = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
-        var deadline = DateTime.UtcNow + NodeTimeout;
-        while (!Committed(run, "distill", 2) && DateTime.UtcNow < deadline && !coordinator.HasExited) Thread.Sleep(20);
+        var deadline = WaitForDistillCheckpoints(run, coordinator);
         leaver.Kill();
         // Once the survivor trains alone (a generation of one member), the node comes back on the same address.
         while (WorkersChanged(run) is var generations && (generations.Count == 0 || generations[^1]["members"]!.AsArray().Count != 1))
@@ -205,8 +210,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var first = Node(config, run, "coordinator", ports[0], seeds, devices: 1);
         var standby = Node(config, run, "coordinator,trainer", ports[1], seeds, devices: 1);
         var trainer = Node(config, run, "trainer", ports[2], seeds, devices: 1);
-        var deadline = DateTime.UtcNow + NodeTimeout;
-        while (!Committed(run, "distill", 2) && DateTime.UtcNow < deadline && !first.HasExited) Thread.Sleep(20);
+        WaitForDistillCheckpoints(run, first);
         first.Kill();
         WaitForExit(trainer, "trainer");
         WaitForExit(standby, "standby coordinator");

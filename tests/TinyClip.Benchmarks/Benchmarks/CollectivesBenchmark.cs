@@ -77,10 +77,10 @@ public sealed class CollectivesBenchmark : IBenchmark
         {
             long bytes = (long)BufferMegabytes[size] * 1024 * 1024;
             // With two nodes each sends and receives half the buffer twice (reduce-scatter, then all-gather): the buffer's size each way.
-            await CrossProcessAllReduce.RawTcpExchangeSecondsAsync(bytes, 1 << 20, cancellationToken); // warm-up
+            await LoopbackTcp.RawTcpExchangeSecondsAsync(bytes, 1 << 20, cancellationToken); // warm-up
             var tcp = new List<double>();
             for (int r = 0; r < options.Repeats; r++)
-                tcp.Add(bytes * operations / await CrossProcessAllReduce.RawTcpExchangeSecondsAsync(bytes * operations, 1 << 20, cancellationToken) / 1e9);
+                tcp.Add(bytes * operations / await LoopbackTcp.RawTcpExchangeSecondsAsync(bytes * operations, 1 << 20, cancellationToken) / 1e9);
             var reduce = seconds[size].Select(s => bytes * operations / s / 1e9).ToList();
             table.AppendLine($"| {BufferMegabytes[size]} MB | {Spread.Of(reduce).Format("F3")} | {Spread.Of(tcp).Format("F2")} | " +
                              $"{Spread.Of(reduce.Zip(tcp, (a, t) => a / t)).Format("F3")} |");

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using TinyClip.Actors.Collectives;
 using TinyClip.Benchmarks.Harness;
 
@@ -38,37 +36,6 @@ public static class CrossProcessAllReduce
                 member.Barrier(new CollectiveTag(session, step++, "start"));
                 for (int i = 0; i < operations; i++) member.AllReduceSum(buffer, new CollectiveTag(session, step++, "bench"));
             }));
-        }
-    }
-
-    /// <summary>Seconds to move <paramref name="bytes"/> each way at once over one plain TCP connection on 127.0.0.1 (all-reduce traffic is two-way too).</summary>
-    public static async Task<double> RawTcpExchangeSecondsAsync(long bytes, int writeBytes, CancellationToken cancellationToken)
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var client = new TcpClient { NoDelay = true };
-        await client.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, cancellationToken);
-        using var server = await listener.AcceptTcpClientAsync(cancellationToken);
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Push(client.GetStream()), Pull(client.GetStream()), Push(server.GetStream()), Pull(server.GetStream()));
-        return clock.Elapsed.TotalSeconds;
-
-        async Task Push(NetworkStream stream)
-        {
-            var chunk = new byte[writeBytes];
-            for (long sent = 0; sent < bytes; sent += writeBytes)
-                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(writeBytes, bytes - sent)), cancellationToken);
-        }
-
-        async Task Pull(NetworkStream stream)
-        {
-            var buffer = new byte[writeBytes];
-            for (long received = 0; received < bytes;)
-            {
-                int n = await stream.ReadAsync(buffer, cancellationToken);
-                if (n == 0) throw new IOException("connection closed early");
-                received += n;
-            }
         }
     }
 }
