@@ -1,0 +1,71 @@
+namespace TinyClip.Data.Reading;
+
+/// <summary>The type nibble of a Thrift compact-protocol field header or list header.</summary>
+public enum ThriftCompactType : byte
+{
+    Stop = 0,
+    BoolTrue = 1,
+    BoolFalse = 2,
+    Byte = 3,
+    I16 = 4,
+    I32 = 5,
+    I64 = 6,
+    Double = 7,
+    Binary = 8,
+    List = 9,
+    Set = 10,
+    Map = 11,
+    Struct = 12,
+}
+
+/// <summary>
+/// The value a decoder reads for a field or list element: its wire type, plus the element for a list or the fields
+/// for a struct. A bool is written as <see cref="ThriftCompactType.BoolTrue"/> and accepts either bool nibble.
+/// </summary>
+public sealed record ThriftValueShape(ThriftCompactType Type, ThriftValueShape? Element = null, ThriftStructShape? Struct = null)
+{
+    public static readonly ThriftValueShape Bool = new(ThriftCompactType.BoolTrue);
+    public static readonly ThriftValueShape Byte = new(ThriftCompactType.Byte);
+    public static readonly ThriftValueShape I16 = new(ThriftCompactType.I16);
+    public static readonly ThriftValueShape I32 = new(ThriftCompactType.I32);
+    public static readonly ThriftValueShape I64 = new(ThriftCompactType.I64);
+    public static readonly ThriftValueShape Double = new(ThriftCompactType.Double);
+    public static readonly ThriftValueShape Binary = new(ThriftCompactType.Binary);
+
+    public static ThriftValueShape ListOf(ThriftValueShape element) => new(ThriftCompactType.List, element);
+
+    public static ThriftValueShape Of(ThriftStructShape shape) => new(ThriftCompactType.Struct, Struct: shape);
+
+    public bool Accepts(ThriftCompactType wire) =>
+        Type == ThriftCompactType.BoolTrue ? wire is ThriftCompactType.BoolTrue or ThriftCompactType.BoolFalse : wire == Type;
+
+    public override string ToString() => Type switch
+    {
+        ThriftCompactType.BoolTrue => "bool",
+        ThriftCompactType.List => $"list<{Element}>",
+        ThriftCompactType.Struct => Struct!.Name,
+        _ => ThriftCompactTypes.Name(Type),
+    };
+}
+
+/// <summary>One field a decoder knows: its id in the struct, its IDL name and what it reads.</summary>
+public sealed record ThriftFieldShape(short Id, string Name, ThriftValueShape Value);
+
+/// <summary>The fields a decoder knows in one struct, by id; fields with other ids are skipped by their wire type.</summary>
+public sealed class ThriftStructShape(string name, params ThriftFieldShape[] fields)
+{
+    public string Name { get; } = name;
+
+    public IReadOnlyDictionary<short, ThriftFieldShape> Fields { get; } = fields.ToDictionary(f => f.Id);
+}
+
+public static class ThriftCompactTypes
+{
+    public static bool IsValue(int nibble) => nibble is >= (int)ThriftCompactType.BoolTrue and <= (int)ThriftCompactType.Struct;
+
+    public static string Name(ThriftCompactType type) => type switch
+    {
+        ThriftCompactType.BoolTrue or ThriftCompactType.BoolFalse => "bool",
+        _ => type.ToString().ToLowerInvariant(),
+    };
+}
