@@ -4,6 +4,7 @@ using System.Text.Json;
 using Parquet;
 using TinyClip.Data.Layouts;
 using TinyClip.Data.Quarantine;
+using TinyClip.Data.Reading;
 using TinyClip.Data.Settings;
 
 namespace TinyClip.Data.Manifest;
@@ -57,7 +58,7 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
     private static async Task<ManifestFile> ReadFooterAsync(string path, ColumnNames columns, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        await using var reader = await ParquetFooterCheck.OpenAsync(stream, cancellationToken);
         var mapping = LayoutDetector.Detect(reader.Schema, columns);
         var rows = reader.Metadata!.RowGroups.Select(g => g.NumRows).ToArray();
         // A damaged footer can still parse: row counts that cannot be right would break the order and the readers later.

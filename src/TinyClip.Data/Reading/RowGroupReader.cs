@@ -36,7 +36,7 @@ public static class RowGroupReader
     private static async Task<RawSample[]> ReadRowsAsync(ManifestFile file, ManifestRowGroup group, QuarantineLog quarantine, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        await using var reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        await using var reader = await ParquetFooterCheck.OpenAsync(stream, cancellationToken);
         using var rowGroup = reader.OpenRowGroupReader(group.RowGroupIndex);
         var columns = file.Columns;
         var rowCount = checked((int)rowGroup.RowCount);

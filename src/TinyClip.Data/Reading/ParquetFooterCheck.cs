@@ -1,0 +1,69 @@
+using System.Buffers.Binary;
+using Parquet;
+
+namespace TinyClip.Data.Reading;
+
+/// <summary>
+/// Checks a Parquet file's magic, trailer and footer before Parquet.Net reads them; every reader of this project
+/// opens files through <see cref="OpenAsync"/>. Parquet.Net 6.1.0 reads past the end of its footer buffer as endless
+/// 0xFF bytes, and 0xFF continues a varint, so a footer that makes its decoder lose its place spins forever inside
+/// <c>ParquetReader.CreateAsync</c>. Its decoder picks what to read by field id and ignores the wire types: one
+/// flipped bit that turns <c>path_in_schema</c>'s list of strings into a list of i16 leaves valid Thrift that the
+/// decoder reads as strings of garbage lengths until it runs off the end. The footer is therefore walked as that
+/// decoder will read it (<see cref="ParquetFooterShape"/>) and refused unless the walk stays inside it.
+/// </summary>
+public static class ParquetFooterCheck
+{
+    private const int MagicLength = 4;
+    private const int TrailerLength = 8; // footer length (int32, little-endian) + magic
+    private static readonly byte[] Magic = "PAR1"u8.ToArray();
+
+    /// <summary>Checks the file, then opens it with Parquet.Net.</summary>
+    /// <exception cref="InvalidDataException">The file is not Parquet or its footer is damaged; the message says how.</exception>
+    public static async Task<ParquetReader> OpenAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        await CheckAsync(stream, cancellationToken);
+        return await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+    }
+
+    /// <exception cref="InvalidDataException">The file is not Parquet or its footer is damaged; the message says how.</exception>
+    public static async Task CheckAsync(Stream stream, CancellationToken cancellationToken = default)
+    {
+        var length = stream.Length;
+        if (length < MagicLength + TrailerLength)
+            throw new InvalidDataException($"not a Parquet file: {length} bytes, fewer than the {MagicLength + TrailerLength} that its magic and trailer take");
+
+        var head = new byte[MagicLength];
+        stream.Position = 0;
+        await stream.ReadExactlyAsync(head, cancellationToken);
+        if (!head.AsSpan().SequenceEqual(Magic)) throw new InvalidDataException($"not a Parquet file: it starts with {Convert.ToHexString(head)}, not PAR1");
+
+        var trailer = new byte[TrailerLength];
+        stream.Position = length - TrailerLength;
+        await stream.ReadExactlyAsync(trailer, cancellationToken);
+        if (!trailer.AsSpan(MagicLength).SequenceEqual(Magic))
+            throw new InvalidDataException($"truncated or damaged Parquet file: it ends with {Convert.ToHexString(trailer, MagicLength, MagicLength)}, not PAR1");
+        var footerLength = BinaryPrimitives.ReadInt32LittleEndian(trailer);
+        var room = length - MagicLength - TrailerLength;
+        if (footerLength <= 0 || footerLength > room)
+            throw new InvalidDataException($"damaged Parquet footer: its length {footerLength} does not fit in the {room} bytes between the magic and the trailer");
+
+        var footer = new byte[footerLength];
+        var footerStart = length - TrailerLength - footerLength;
+        stream.Position = footerStart;
+        await stream.ReadExactlyAsync(footer, cancellationToken);
+        try
+        {
+            CheckFooter(footer);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"damaged Parquet footer ({footerLength} bytes at offset {footerStart}; positions below count from its start): {e.Message}");
+        }
+    }
+
+    /// <summary>Walks the footer's Thrift as Parquet.Net will decode it.</summary>
+    /// <returns>The bytes the <c>FileMetaData</c> struct takes; a signed plaintext footer has more after it.</returns>
+    /// <exception cref="InvalidDataException">The decoder would misread the footer or read past its end.</exception>
+    public static int CheckFooter(ReadOnlySpan<byte> footer) => ThriftCompactWalker.WalkStruct(footer, ParquetFooterShape.FileMetaData);
+}
