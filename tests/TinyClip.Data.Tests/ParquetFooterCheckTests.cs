@@ -18,14 +18,17 @@ public class ParquetFooterCheckTests
 {
     private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
 
-    [Fact]
-    public async Task Every_field_of_the_footer_shape_is_decoded_by_Parquet_Net_as_the_shape_says()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Every_field_of_the_footer_shape_is_decoded_by_Parquet_Net_as_the_shape_says(bool integersAsTenByteI64)
     {
         // Each struct carries every field the shape names plus unknown fields of the kinds the check lets through;
         // had the shape a type wrong, or were an unknown field skipped differently, the library would lose its place
-        // and the values read after it would be wrong (or the decode would not end).
+        // and the values read after it would be wrong (or the decode would not end). With every integer written as an
+        // i64 padded to ten bytes, which the check lets through for i16 and i32 fields too, the values must still come out.
         var footer = new CompactBytes();
-        WriteEveryField(footer, ParquetFooterShape.FileMetaData);
+        WriteEveryField(footer, ParquetFooterShape.FileMetaData, integersAsTenByteI64);
         var bytes = footer.ToArray();
         Assert.Equal(bytes.Length, ParquetFooterCheck.CheckFooter(bytes));
 
@@ -124,8 +127,8 @@ public class ParquetFooterCheckTests
             "FileMetaData field 100 at byte 3 is a set, which Parquet.Net cannot skip" },
         { "an unknown map", new CompactBytes().Field(100, T.Map).Varint(0).Stop().ToArray(),
             "FileMetaData field 100 at byte 3 is a map, which Parquet.Net cannot skip" },
-        { "a nested known field with another wire type", RowGroupWithColumnOrdinal(T.I32),
-            "RowGroup.ordinal (field 7) at byte 2 has wire type i32, expected i16" },
+        { "a nested known field with another wire type", RowGroupWithOrdinal(T.Binary),
+            "RowGroup.ordinal (field 7) at byte 2 has wire type binary, expected i16" },
     };
 
     [Theory]
@@ -151,6 +154,13 @@ public class ParquetFooterCheckTests
         Assert.Equal(footer.Length, ParquetFooterCheck.CheckFooter(footer));
     }
 
+    [Fact]
+    public void An_integer_of_another_width_passes_because_the_decoder_reads_every_varint_to_its_end()
+    {
+        var footer = RowGroupWithOrdinal(T.I64);
+        Assert.Equal(footer.Length, ParquetFooterCheck.CheckFooter(footer));
+    }
+
     public static TheoryData<string, byte[], string> DamagedFiles() => new()
     {
         { "empty", [], "not a Parquet file: 0 bytes, fewer than the 12" },
@@ -171,8 +181,9 @@ public class ParquetFooterCheckTests
         Assert.True(error.Message.Contains(message, StringComparison.Ordinal), $"{what}: {error.Message}");
     }
 
-    private static byte[] RowGroupWithColumnOrdinal(T ordinalType) => new CompactBytes()
-        .Field(4, T.List).ListHeader(1, T.Struct).BeginStruct().Field(7, ordinalType).I32(2).Stop()
+    /// <summary>A footer with one row group whose ordinal has the given wire type; its byte 0x00 is a valid value of any integer type and of binary.</summary>
+    private static byte[] RowGroupWithOrdinal(T ordinalType) => new CompactBytes()
+        .Field(4, T.List).ListHeader(1, T.Struct).BeginStruct().Field(7, ordinalType).Raw(0x00).Stop()
         .Stop().ToArray();
 
     private static byte[] LittleEndian(int value)
@@ -183,12 +194,12 @@ public class ParquetFooterCheckTests
     }
 
     /// <summary>Every field of the shape in id order, then unknown fields Parquet.Net skips correctly (ids 100..104).</summary>
-    private static void WriteEveryField(CompactBytes bytes, ThriftStructShape shape)
+    private static void WriteEveryField(CompactBytes bytes, ThriftStructShape shape, bool integersAsTenByteI64)
     {
         foreach (var field in shape.Fields.Values.OrderBy(f => f.Id))
         {
-            bytes.Field(field.Id, field.Value.Type);
-            WriteValue(bytes, field.Value);
+            bytes.Field(field.Id, WireType(field.Value, integersAsTenByteI64));
+            WriteValue(bytes, field.Value, integersAsTenByteI64);
         }
         bytes.Field(100, T.I64).I64(-1)
             .Field(101, T.Binary).Binary("unknown")
@@ -198,25 +209,32 @@ public class ParquetFooterCheckTests
         bytes.Stop();
     }
 
-    private static void WriteValue(CompactBytes bytes, ThriftValueShape value)
+    private static T WireType(ThriftValueShape value, bool integersAsTenByteI64) =>
+        integersAsTenByteI64 && value.Type is T.I16 or T.I32 or T.I64 ? T.I64 : value.Type;
+
+    private static void WriteValue(CompactBytes bytes, ThriftValueShape value, bool integersAsTenByteI64)
     {
+        // Zero keeps the schema a lone root (num_children 0) that the library's schema tree accepts.
+        long? integer = value.Type switch { T.I16 => 3, T.I32 => 0, T.I64 => 7, _ => null };
+        if (integer is not null)
+        {
+            if (integersAsTenByteI64) bytes.PaddedI64(integer.Value, 10);
+            else bytes.I64(integer.Value);
+            return;
+        }
         switch (value.Type)
         {
             case T.BoolTrue: break;
             case T.Byte: bytes.Raw(1); break;
-            case T.I16: bytes.I32(3); break;
-            // Zero keeps the schema a lone root (num_children 0) that the library's schema tree accepts.
-            case T.I32: bytes.I32(0); break;
-            case T.I64: bytes.I64(7); break;
             case T.Double: bytes.Double(1.5); break;
             case T.Binary: bytes.Binary("x"); break;
             case T.List:
-                bytes.ListHeader(1, value.Element!.Type);
-                WriteValue(bytes, value.Element);
+                bytes.ListHeader(1, WireType(value.Element!, integersAsTenByteI64));
+                WriteValue(bytes, value.Element, integersAsTenByteI64);
                 break;
             case T.Struct:
                 bytes.BeginStruct();
-                WriteEveryField(bytes, value.Struct!);
+                WriteEveryField(bytes, value.Struct!, integersAsTenByteI64);
                 break;
             default: throw new ArgumentException($"the footer shape has no {value.Type}");
         }

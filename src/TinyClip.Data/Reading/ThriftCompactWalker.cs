@@ -9,10 +9,11 @@ namespace TinyClip.Data.Reading;
 /// <para>
 /// Given a shape, the walk also holds the bytes to the decoder the shape describes, one generated the way
 /// Parquet.Net 6.1.0's is. Such a decoder chooses what to read by field id alone, so a known field or list element
-/// with another wire type is refused. It skips the fields it does not know by wire type, reading only the field
-/// headers of a struct, no byte for a bool list element, and throwing on sets and maps; unknown fields it would
-/// misread that way are refused too. Bytes that pass are decoded exactly as walked, so the decoder never reads past
-/// their end (Parquet.Net reads the end as endless 0xFF bytes and then never finishes a varint).
+/// whose wire type it would misread is refused (<see cref="ThriftValueShape.Accepts"/>). It skips the fields it does
+/// not know by wire type, reading only the field headers of a struct, no byte for a bool list element, and throwing
+/// on sets and maps; unknown fields it would misread that way are refused too. Bytes that pass are decoded exactly as
+/// walked, so the decoder never reads past their end (Parquet.Net reads the end as endless 0xFF bytes and then never
+/// finishes a varint).
 /// </para>
 /// </summary>
 public ref struct ThriftCompactWalker

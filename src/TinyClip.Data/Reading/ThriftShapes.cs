@@ -36,8 +36,16 @@ public sealed record ThriftValueShape(ThriftCompactType Type, ThriftValueShape? 
 
     public static ThriftValueShape Of(ThriftStructShape shape) => new(ThriftCompactType.Struct, Struct: shape);
 
-    public bool Accepts(ThriftCompactType wire) =>
-        Type == ThriftCompactType.BoolTrue ? wire is ThriftCompactType.BoolTrue or ThriftCompactType.BoolFalse : wire == Type;
+    /// <summary>
+    /// Whether the decoder reads a value of this wire type to its last byte and no further. Integers of any width are
+    /// zigzag varints, which the decoder reads up to the byte that ends them whatever width it expects.
+    /// </summary>
+    public bool Accepts(ThriftCompactType wire) => Type switch
+    {
+        ThriftCompactType.BoolTrue => wire is ThriftCompactType.BoolTrue or ThriftCompactType.BoolFalse,
+        ThriftCompactType.I16 or ThriftCompactType.I32 or ThriftCompactType.I64 => wire is ThriftCompactType.I16 or ThriftCompactType.I32 or ThriftCompactType.I64,
+        _ => wire == Type,
+    };
 
     public override string ToString() => Type switch
     {

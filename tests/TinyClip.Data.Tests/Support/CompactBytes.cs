@@ -49,6 +49,15 @@ public sealed class CompactBytes
 
     public CompactBytes I64(long value) => Varint(ZigZag(value));
 
+    /// <summary>An i64 whose varint is padded with continuation bytes to <paramref name="length"/> bytes, as valid as the short form.</summary>
+    public CompactBytes PaddedI64(long value, int length)
+    {
+        var zigzag = ZigZag(value);
+        for (var i = 0; i < length - 1; i++, zigzag >>= 7) Raw((byte)(zigzag & 0x7F | 0x80));
+        if (zigzag >= 0x80) throw new ArgumentException($"{value} does not fit in {length} varint bytes");
+        return Raw((byte)zigzag);
+    }
+
     public CompactBytes Binary(string text)
     {
         var utf8 = System.Text.Encoding.UTF8.GetBytes(text);
