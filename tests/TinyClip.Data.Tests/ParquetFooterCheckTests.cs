@@ -230,7 +230,7 @@ public class ParquetFooterCheckTests
             case T.Binary: bytes.Binary("x"); break;
             case T.List:
                 bytes.ListHeader(1, WireType(value.Element!, integersAsTenByteI64));
-                WriteValue(bytes, value.Element, integersAsTenByteI64);
+                WriteValue(bytes, value.Element!, integersAsTenByteI64);
                 break;
             case T.Struct:
                 bytes.BeginStruct();

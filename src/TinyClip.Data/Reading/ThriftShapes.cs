@@ -69,6 +69,7 @@ public sealed class ThriftStructShape(string name, params ThriftFieldShape[] fie
 
 public static class ThriftCompactTypes
 {
+    /// <summary>Whether a type nibble names a value: not STOP, and not 13..15 (newer Thrift's UUID is 13; Parquet.Net cannot read it).</summary>
     public static bool IsValue(int nibble) => nibble is >= (int)ThriftCompactType.BoolTrue and <= (int)ThriftCompactType.Struct;
 
     public static string Name(ThriftCompactType type) => type switch
