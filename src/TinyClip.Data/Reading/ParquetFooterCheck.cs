@@ -11,6 +11,10 @@ namespace TinyClip.Data.Reading;
 /// flipped bit that turns <c>path_in_schema</c>'s list of strings into a list of i16 leaves valid Thrift that the
 /// decoder reads as strings of garbage lengths until it runs off the end. The footer is therefore walked as that
 /// decoder will read it (<see cref="ParquetFooterShape"/>) and refused unless the walk stays inside it.
+/// <para>
+/// The library decodes page headers with the same reader, from the file itself; a damaged one can run it to the end of
+/// the file. The reader it gets therefore reads through a <see cref="PastEndGuardStream"/>, on which that read throws.
+/// </para>
 /// </summary>
 public static class ParquetFooterCheck
 {
@@ -18,12 +22,17 @@ public static class ParquetFooterCheck
     private const int TrailerLength = 8; // footer length (int32, little-endian) + magic
     private static readonly byte[] Magic = "PAR1"u8.ToArray();
 
-    /// <summary>Checks the file, then opens it with Parquet.Net.</summary>
+    /// <summary>
+    /// Checks the file, then opens it with Parquet.Net, which reads it (footer now, row groups later) through a
+    /// <see cref="PastEndGuardStream"/>: a read that finds the end of the file throws <see cref="InvalidDataException"/>.
+    /// </summary>
+    /// <param name="stream">The file; it stays the caller's to dispose, after the reader.</param>
     /// <exception cref="InvalidDataException">The file is not Parquet or its footer is damaged; the message says how.</exception>
     public static async Task<ParquetReader> OpenAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         await CheckAsync(stream, cancellationToken);
-        return await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        // The reader leaves the stream open (its default), and the guard holds nothing of its own to dispose.
+        return await ParquetReader.CreateAsync(new PastEndGuardStream(stream), cancellationToken: cancellationToken);
     }
 
     /// <exception cref="InvalidDataException">The file is not Parquet or its footer is damaged; the message says how.</exception>
