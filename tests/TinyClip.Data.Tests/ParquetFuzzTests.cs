@@ -1,17 +1,19 @@
+using Parquet;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
+using TinyClip.Data.Reading;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Tests.Support;
 
 namespace TinyClip.Data.Tests;
 
 /// <summary>
-/// Seeded damage to a valid shard (truncations, byte flips anywhere, byte flips in the footer) fed to the manifest,
-/// evaluation and training readers: each variant ends (a hang guard bounds it), with no exception but the project's
-/// clear ones, and every row that is not delivered is accounted for in the quarantine log (the file, its row group or
-/// the sample, with a reason).
+/// Seeded damage to a valid shard (truncations, byte flips anywhere, byte flips in the footer; and, as a kind of its
+/// own, byte flips in page headers) fed to the manifest, evaluation and training readers: each variant ends (a hang
+/// guard bounds it), with no exception but the project's clear ones, and every row that is not delivered is accounted
+/// for in the quarantine log (the file, its row group or the sample, with a reason).
 /// </summary>
 public class ParquetFuzzTests
 {
@@ -26,24 +28,62 @@ public class ParquetFuzzTests
     });
 
     /// <summary>
+    /// Where the valid shard's page headers lie: the first page of every column chunk, from the offsets in the footer
+    /// (the writer puts each chunk's four values in one page, so these are all of them), and its length as walked.
+    /// </summary>
+    private static readonly Lazy<(int Start, int Length)[]> PageHeaders = new(() => FindPageHeadersAsync().GetAwaiter().GetResult());
+
+    private static async Task<(int Start, int Length)[]> FindPageHeadersAsync()
+    {
+        var bytes = ValidShard.Value;
+        await using var reader = await ParquetReader.CreateAsync(new MemoryStream(bytes));
+        return reader.Metadata!.RowGroups.SelectMany(g => g.Columns).Select(c =>
+        {
+            // Where Parquet.Net starts reading a chunk: its lowest page offset that is set.
+            var start = (int)new[] { c.MetaData!.DictionaryPageOffset ?? 0, c.MetaData.DataPageOffset }.Where(o => o > 0).Min();
+            return (start, ThriftCompactWalker.WalkStruct(bytes.AsSpan(start)));
+        }).ToArray();
+    }
+
+    /// <summary>
     /// 43 variants: the first 38 of seed 2026; 313 and 421 of seed 2026, which a 600-variant sweep found (footers whose
     /// row counts parsed but were negative or did not add up); 2908 and 2960 of seed 77, and 2069 of seed 5, footers on
     /// which Parquet.Net never returned (a field or list element whose wire type it ignores, so that it read past the
-    /// footer's end). TINYCLIP_FUZZ_SEED and TINYCLIP_FUZZ_VARIANTS run a sweep instead.
+    /// footer's end). TINYCLIP_FUZZ_SEED and TINYCLIP_FUZZ_VARIANTS run a sweep instead, unless TINYCLIP_FUZZ_KIND says
+    /// the sweep is of another kind.
     /// </summary>
     public static TheoryData<int, int> Cases()
     {
+        if (Sweep(kind: null) is { } sweep) return sweep;
         var cases = new TheoryData<int, int>();
-        if (int.TryParse(Environment.GetEnvironmentVariable("TINYCLIP_FUZZ_SEED"), out var seed))
-        {
-            var count = int.TryParse(Environment.GetEnvironmentVariable("TINYCLIP_FUZZ_VARIANTS"), out var c) ? c : 40;
-            foreach (var n in Enumerable.Range(0, count)) cases.Add(seed, n);
-            return cases;
-        }
         foreach (var n in Enumerable.Range(0, 38).Append(313).Append(421)) cases.Add(2026, n);
         cases.Add(77, 2908);
         cases.Add(77, 2960);
         cases.Add(5, 2069);
+        return cases;
+    }
+
+    /// <summary>
+    /// Page-header variants: the first 40 of seed 2026. TINYCLIP_FUZZ_KIND=pages with TINYCLIP_FUZZ_SEED and
+    /// TINYCLIP_FUZZ_VARIANTS runs a sweep of this kind instead.
+    /// </summary>
+    public static TheoryData<int, int> PageHeaderCases()
+    {
+        if (Sweep(kind: "pages") is { } sweep) return sweep;
+        var cases = new TheoryData<int, int>();
+        foreach (var n in Enumerable.Range(0, 40)) cases.Add(2026, n);
+        return cases;
+    }
+
+    /// <summary>The sweep the environment asks for, if it is of this kind (null: the mixed kind of <see cref="Variant"/>).</summary>
+    private static TheoryData<int, int>? Sweep(string? kind)
+    {
+        var asked = Environment.GetEnvironmentVariable("TINYCLIP_FUZZ_KIND") is { Length: > 0 } k ? k : null;
+        if (asked is not (null or "pages")) throw new InvalidOperationException($"TINYCLIP_FUZZ_KIND is '{asked}'; it may be 'pages' or unset");
+        if (asked != kind || !int.TryParse(Environment.GetEnvironmentVariable("TINYCLIP_FUZZ_SEED"), out var seed)) return null;
+        var count = int.TryParse(Environment.GetEnvironmentVariable("TINYCLIP_FUZZ_VARIANTS"), out var c) ? c : 40;
+        var cases = new TheoryData<int, int>();
+        foreach (var n in Enumerable.Range(0, count)) cases.Add(seed, n);
         return cases;
     }
 
@@ -72,11 +112,37 @@ public class ParquetFuzzTests
         return string.Join(", ", positions);
     }
 
+    /// <summary>
+    /// Page-header variant n of a seed: 1 to 8 bytes flipped inside page headers only, the Thrift that Parquet.Net
+    /// decodes straight from the file while it reads a row group (the footer check does not see it).
+    /// </summary>
+    private static (string Description, byte[] Bytes) PageHeaderVariant(int seed, int n)
+    {
+        var random = new Random(seed * 1000 + n);
+        var bytes = ValidShard.Value.ToArray();
+        var headers = PageHeaders.Value;
+        var positions = Enumerable.Range(0, random.Next(1, 9)).Select(_ =>
+        {
+            var (start, length) = headers[random.Next(headers.Length)];
+            return start + random.Next(length);
+        }).ToArray();
+        foreach (var p in positions) bytes[p] ^= (byte)random.Next(1, 256);
+        return ($"page header bytes flipped at {string.Join(", ", positions)}", bytes);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task A_damaged_shard_is_quarantined_or_read_without_crash_or_hang(int seed, int n)
+    public Task A_damaged_shard_is_quarantined_or_read_without_crash_or_hang(int seed, int n) =>
+        ReadsWithoutCrashOrHangAsync(seed, n, Variant(seed, n));
+
+    [Theory]
+    [MemberData(nameof(PageHeaderCases))]
+    public Task A_shard_with_damaged_page_headers_is_quarantined_or_read_without_crash_or_hang(int seed, int n) =>
+        ReadsWithoutCrashOrHangAsync(seed, n, PageHeaderVariant(seed, n));
+
+    private static async Task ReadsWithoutCrashOrHangAsync(int seed, int n, (string Description, byte[] Bytes) variant)
     {
-        var (description, bytes) = Variant(seed, n);
+        var (description, bytes) = variant;
         using var dir = new TempDirectory();
         var shard = dir.File("shard.parquet");
         File.WriteAllBytes(shard, bytes);
