@@ -34,4 +34,44 @@ public class SyntheticDatasetTests
         var labels = Enumerable.Range(0, 2000).Select(i => SyntheticScene.Draw(new DeterministicRandom((ulong)i)).Label).Distinct().Count();
         Assert.Equal(16, labels);
     }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.075)]
+    [InlineData(0.2)]
+    public void A_position_jitter_keeps_every_centre_within_it_of_the_image_centre(double jitter)
+    {
+        var scenes = Enumerable.Range(0, 2000).Select(i => SyntheticScene.Draw(new DeterministicRandom((ulong)i), jitter)).ToArray();
+        foreach (var scene in scenes)
+        {
+            var radius = SyntheticScene.RadiusFraction(scene.Size);
+            foreach (var centre in new[] { scene.CenterX, scene.CenterY })
+            {
+                Assert.InRange(Math.Abs(centre - 0.5), 0, jitter + 1e-12);
+                Assert.InRange(centre, radius, 1 - radius);
+            }
+        }
+        // The draws are spread over the allowed range, not piled at the centre.
+        Assert.True(scenes.Max(s => Math.Abs(s.CenterX - 0.5)) >= 0.9 * jitter);
+    }
+
+    [Fact]
+    public void The_largest_jitter_places_shapes_anywhere_they_fit()
+    {
+        var scenes = Enumerable.Range(0, 4000).Select(i => SyntheticScene.Draw(new DeterministicRandom((ulong)i))).ToArray();
+        foreach (var scene in scenes)
+            Assert.InRange(scene.CenterX, SyntheticScene.RadiusFraction(scene.Size), 1 - SyntheticScene.RadiusFraction(scene.Size));
+        // Small shapes (radius 0.2) reach within 0.01 of both limits of [0.2, 0.8].
+        var small = scenes.Where(s => s.Size == 0).Select(s => s.CenterX).ToArray();
+        Assert.True(small.Min() < 0.21 && small.Max() > 0.79);
+    }
+
+    [Fact]
+    public async Task A_negative_position_jitter_is_refused()
+    {
+        using var dir = new TempDirectory();
+        var error = await Assert.ThrowsAsync<DataConfigurationException>(() =>
+            SyntheticDataset.WriteAsync(new SynthOptions(dir.File("out"), 1, 0, PositionJitter: -0.1)));
+        Assert.Contains("position jitter", error.Message);
+    }
 }

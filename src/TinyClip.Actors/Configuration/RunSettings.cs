@@ -1,3 +1,4 @@
+using TinyClip.Data.Synthetic;
 using Akka.Configuration;
 
 namespace TinyClip.Actors.Configuration;
@@ -53,7 +54,7 @@ public sealed record RunSettings(
             root.String("tokenizer.path"),
             root.Int("tokenizer.vocabulary-size", 514, 49408),
             new SyntheticDataSettings(synthetic.Bool("generate"), synthetic.String("directory"), synthetic.Int("train", 1), synthetic.Int("val", 1),
-                synthetic.Int("image-size", 8, 1024), synthetic.Long("seed")),
+                synthetic.Int("image-size", 8, 1024), synthetic.Long("seed"), synthetic.Double("position-jitter", 0, SyntheticScene.MaxPositionJitter)),
             root.Int("training.max-nonfinite-steps-in-row", 1),
             root.Int("training.log-every-steps", 1),
             root.Bool("training.sample-log"),
@@ -72,7 +73,7 @@ public sealed record RunSettings(
     }
 }
 
-public sealed record SyntheticDataSettings(bool Generate, string Directory, int Train, int Val, int ImageSize, long Seed);
+public sealed record SyntheticDataSettings(bool Generate, string Directory, int Train, int Val, int ImageSize, long Seed, double PositionJitter);
 
 public sealed record EvalSettings(string Classes, string Templates, int MaxSamples, int BatchSize);
 

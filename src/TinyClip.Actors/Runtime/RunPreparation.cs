@@ -101,7 +101,8 @@ public static class RunPreparation
             if (!File.Exists(marker))
             {
                 console.Log($"generating the synthetic dataset in {directory} ({run.Synthetic.Train} train, {run.Synthetic.Val} val)");
-                await SyntheticDataset.WriteAsync(new SynthOptions(directory, run.Synthetic.Train, run.Synthetic.Val, run.Synthetic.ImageSize, run.Synthetic.Seed), cancellationToken);
+                await SyntheticDataset.WriteAsync(new SynthOptions(directory, run.Synthetic.Train, run.Synthetic.Val, run.Synthetic.ImageSize, run.Synthetic.Seed,
+                    PositionJitter: run.Synthetic.PositionJitter), cancellationToken);
             }
             if (train.Count == 0) train = new[] { Path.Combine(directory, "train") };
             if (val.Count == 0) val = new[] { Path.Combine(directory, "val") };

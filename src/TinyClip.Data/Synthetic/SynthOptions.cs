@@ -8,4 +8,5 @@ public sealed record SynthOptions(
     int ImageSize = 64,
     long Seed = 0,
     int RowsPerFile = 5000,
-    int RowGroupSize = 500);
+    int RowGroupSize = 500,
+    double PositionJitter = SyntheticScene.MaxPositionJitter);

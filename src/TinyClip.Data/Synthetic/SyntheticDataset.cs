@@ -19,6 +19,8 @@ public static class SyntheticDataset
     {
         if (options.TrainCount < 0 || options.ValCount < 0 || options.ImageSize < 8 || options.RowsPerFile <= 0)
             throw new DataConfigurationException("synth needs counts >= 0, image size >= 8 and rows per file > 0");
+        if (!(options.PositionJitter >= 0))
+            throw new DataConfigurationException($"synth needs a position jitter >= 0, got {options.PositionJitter}");
         Directory.CreateDirectory(options.OutputDirectory);
         await File.WriteAllLinesAsync(Path.Combine(options.OutputDirectory, "classes.txt"), SyntheticScene.ClassNames, cancellationToken);
         await File.WriteAllLinesAsync(Path.Combine(options.OutputDirectory, "templates.txt"), SyntheticCaptions.ZeroShotTemplates, cancellationToken);
@@ -35,7 +37,7 @@ public static class SyntheticDataset
     public static Img2DatasetRow Row(string split, int splitId, int index, SynthOptions options)
     {
         var random = new DeterministicRandom(DeterministicRandom.Mix(options.Seed, splitId, index));
-        var scene = SyntheticScene.Draw(random);
+        var scene = SyntheticScene.Draw(random, options.PositionJitter);
         using var image = SyntheticPainter.Paint(scene, options.ImageSize);
         using var jpeg = new MemoryStream();
         image.Save(jpeg, Encoder);

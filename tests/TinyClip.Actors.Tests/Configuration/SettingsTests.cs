@@ -58,6 +58,23 @@ public class SettingsTests
         Assert.Contains(key, error.Message);
     }
 
+    [Theory]
+    [InlineData("tinyclip.synthetic-data.position-jitter=0.6")]
+    [InlineData("tinyclip.synthetic-data.position-jitter=-0.1")]
+    public void A_synthetic_position_jitter_outside_0_to_half_is_rejected(string setting)
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => RunSettings.Read(Plan(TwoStages, setting)));
+        Assert.Equal("tinyclip.synthetic-data.position-jitter", error.Key);
+    }
+
+    [Fact]
+    public void The_demo_generates_shapes_near_the_centre()
+    {
+        var demo = RunSettings.Read(TinyClipConfig.Load(null, []));
+        Assert.Equal(0.075, demo.Synthetic.PositionJitter);
+        Assert.Equal(0.5, RunSettings.Read(TinyClipConfig.Reference).Synthetic.PositionJitter);
+    }
+
     [Fact]
     public void A_distill_stage_without_any_teacher_is_rejected()
     {
