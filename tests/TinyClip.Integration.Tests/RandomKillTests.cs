@@ -76,8 +76,13 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         // The moment is the appearance of a temporary file, so a miss needs the whole write to finish before the kill.
         Assert.True(interruptedWrites > 0, "no kill landed inside a checkpoint write");
 
-        foreach (var stage in TinyRun.Stages) TinyRun.AssertSameFinalWeights(reference, killed, stage);
-
+        // The generated data has no bad sample: anything quarantined failed for a reason that is not in the data.
+        foreach (var run in new[] { reference, killed })
+        {
+            var quarantine = Path.Combine(run, "quarantine.jsonl");
+            Assert.False(File.Exists(quarantine), $"{run} quarantined samples:\n{(File.Exists(quarantine) ? File.ReadAllText(quarantine) : "")}");
+        }
+        // Events first: their checkpoint hashes show the first committed step at which the runs parted.
         var (expectedOrdered, expectedEvaluations) = Events(reference);
         var (actualOrdered, actualEvaluations) = Events(killed);
         Assert.Equal(expectedOrdered, actualOrdered);
@@ -95,6 +100,7 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
                 Assert.True(batch.Epoch == actual.Epoch && batch.Samples.SequenceEqual(actual.Samples), $"{stage} step {step}: trained on other samples than the uninterrupted run");
             }
         }
+        foreach (var stage in TinyRun.Stages) TinyRun.AssertSameFinalWeights(reference, killed, stage);
     }
 
     /// <summary>Starts the run, SIGKILLs it at <paramref name="moment"/>; returns whether the kill interrupted a checkpoint write.</summary>
@@ -175,6 +181,12 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
+        // TINYCLIP_KEEP_RUNS=1 keeps both run directories (journal, checkpoints, metrics, sample logs) for inspection.
+        if (Environment.GetEnvironmentVariable("TINYCLIP_KEEP_RUNS") == "1")
+        {
+            Console.Error.WriteLine($"kept {_directory}");
+            return;
+        }
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }

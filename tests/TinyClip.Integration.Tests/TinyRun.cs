@@ -80,7 +80,11 @@ public static class TinyRun
         var expected = Weights(FinalStudent(expectedRun, stage));
         var actual = Weights(FinalStudent(actualRun, stage));
         Assert.Equal(expected.Keys.Order(), actual.Keys.Order());
-        foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(actual[name]), $"{stage}: {name} differs");
+        var differing = expected.Where(kv => !kv.Value.SequenceEqual(actual[kv.Key])).Select(kv => kv.Key).ToList();
+        // How many tensors differ and by how much tells rounding (a few ulps everywhere) from a different step or batch.
+        if (differing.Count > 0)
+            Assert.Fail($"{stage}: {differing.Count} of {expected.Count} tensors differ, first {differing[0]}, " +
+                $"largest difference {differing.Max(name => expected[name].Zip(actual[name], (a, b) => Math.Abs(a - b)).Max()):G3}");
     }
 
     /// <summary>Committed checkpoint steps of a stage, from the files on disk.</summary>
