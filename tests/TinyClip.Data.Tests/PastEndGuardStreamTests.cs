@@ -9,7 +9,8 @@ namespace TinyClip.Data.Tests;
 
 /// <summary>
 /// The stream Parquet.Net reads files through: reads inside the file are the file's bytes, a read that finds the end
-/// throws, and a page header that runs the library to the end of the file quarantines its row group.
+/// throws, so a page header that runs the library to the end of the file fails its read instead of spinning (and the
+/// row-group reader's page check refuses that header before the library gets to it).
 /// </summary>
 public class PastEndGuardStreamTests
 {
@@ -62,21 +63,44 @@ public class PastEndGuardStreamTests
         }
     }
 
-    [Fact]
-    public async Task A_page_header_that_runs_the_library_to_the_end_of_the_file_quarantines_its_row_group()
+    /// <summary>
+    /// A shard whose footer is intact (it passes the footer check and the manifest) but whose row group 2 image page
+    /// header starts with an unknown field 0 holding a binary, which the library skips by its length: it lands on the
+    /// file's last byte, '1' of PAR1 (0x31), a field header for field 3, compressed_page_size, whose varint starts at the
+    /// end of the file. Without the guard Parquet.Net 6.1.0 reads the end as 0xFF there forever (with the library
+    /// handed the file stream itself, the first test below failed on its hang guard).
+    /// </summary>
+    private static async Task<(string Path, long FileLength, long HeaderStart)> HeaderRunningToTheEndAsync(TempDirectory dir)
     {
-        // The footer is left intact (it passes the footer check and the manifest); only the first bytes of row group 2's
-        // image page header are replaced: an unknown field 0 holding a binary, which the library skips by its length,
-        // lands on the file's last byte, '1' of PAR1 (0x31), a field header for field 3, compressed_page_size. Its
-        // varint starts at the end of the file. Without the guard Parquet.Net 6.1.0 reads the end as 0xFF forever
-        // there: with the library handed the file stream itself, this test failed on its hang guard.
-        using var dir = new TempDirectory();
         var path = ParquetFiles.Img2Dataset(dir.File("shard.parquet"), ParquetFiles.GoodRows(24), rowGroupSize: 4);
         var bytes = File.ReadAllBytes(path);
         var start = await FirstPageOffsetAsync(path, rowGroup: 2, column: "jpg");
-        var header = SkipToLastByte(start, bytes.Length);
-        header.CopyTo(bytes, start);
+        SkipToLastByte(start, bytes.Length).CopyTo(bytes, start);
         File.WriteAllBytes(path, bytes);
+        return (path, bytes.Length, start);
+    }
+
+    [Fact]
+    public async Task The_library_reading_a_page_header_to_the_end_of_the_file_fails_instead_of_spinning()
+    {
+        using var dir = new TempDirectory();
+        var (path, length, _) = await HeaderRunningToTheEndAsync(dir);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => Task.Run(async () =>
+        {
+            await using var stream = File.OpenRead(path);
+            await using var reader = await ParquetFooterCheck.OpenAsync(stream);
+            using var rowGroup = reader.OpenRowGroupReader(2);
+            using var _ = await rowGroup.ReadRawColumnDataBaseAsync(reader.Schema.FindDataField("jpg"));
+        }).WaitAsync(HangGuard));
+        Assert.Equal($"damaged Parquet file: read past the end at byte {length} (file is {length} bytes)", error.Message);
+    }
+
+    [Fact]
+    public async Task The_row_group_reader_quarantines_such_a_row_group_before_the_library_reads_it()
+    {
+        using var dir = new TempDirectory();
+        var (path, _, start) = await HeaderRunningToTheEndAsync(dir);
 
         var quarantine = new QuarantineLog();
         var manifest = await DatasetManifest.BuildAsync([path], new ColumnNames(), quarantine);
@@ -88,10 +112,12 @@ public class PastEndGuardStreamTests
             return read;
         }).WaitAsync(HangGuard);
 
-        var reason = $"row group 2 unreadable: damaged Parquet file: read past the end at byte {bytes.Length} (file is {bytes.Length} bytes)";
+        // The page check walks the header within its column chunk: the binary's declared length leaves the chunk.
         var entry = Assert.Single(quarantine.Entries);
-        Assert.Equal((path, 2L, QuarantineKind.RowGroup, reason), (entry.File, entry.Row, entry.Kind, entry.Reason));
-        Assert.All(groups[2], sample => Assert.Equal(reason, sample.SkipReason));
+        Assert.Equal((path, 2L, QuarantineKind.RowGroup), (entry.File, entry.Row, entry.Kind));
+        Assert.StartsWith($"row group 2 unreadable: damaged page header in column 'jpg': the page header at byte {start} ", entry.Reason);
+        Assert.Contains("field 0: binary length", entry.Reason);
+        Assert.All(groups[2], sample => Assert.Equal(entry.Reason, sample.SkipReason));
         Assert.All(groups.Where((_, g) => g != 2).SelectMany(g => g), sample => Assert.Null(sample.SkipReason));
     }
 

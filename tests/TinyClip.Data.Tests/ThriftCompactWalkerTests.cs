@@ -108,6 +108,47 @@ public class ThriftCompactWalkerTests
         Assert.Equal(real.Length, ThriftCompactWalker.WalkStruct(real));
     }
 
+    private static readonly ThriftStructShape Inner = new("Inner", new ThriftFieldShape(1, "count", ThriftValueShape.I32));
+    private static readonly ThriftStructShape Outer = new("Outer",
+        new ThriftFieldShape(1, "small", ThriftValueShape.I16),
+        new ThriftFieldShape(2, "size", ThriftValueShape.I32),
+        new ThriftFieldShape(3, "big", ThriftValueShape.I64),
+        new ThriftFieldShape(4, "inner", ThriftValueShape.Of(Inner)),
+        new ThriftFieldShape(5, "numbers", ThriftValueShape.ListOf(ThriftValueShape.I32)));
+
+    [Fact]
+    public void A_sink_gets_every_integer_of_a_known_field_with_its_struct_and_value()
+    {
+        var bytes = new CompactBytes()
+            .Field(1, T.I16).I32(-300)
+            .Field(2, T.I32).I32(int.MinValue)
+            .Field(3, T.I64).I64(long.MaxValue)
+            .Field(4, T.Struct).BeginStruct().Field(1, T.I32).I32(7).Stop()
+            .Field(5, T.List).ListHeader(2, T.I32).I32(11).I32(12)
+            .Field(9, T.I32).I32(99) // unknown: walked, not reported
+            .Stop().ToArray();
+        var seen = new List<string>();
+        var length = ThriftCompactWalker.WalkStruct(bytes, Outer, (owner, field, value) => seen.Add($"{owner.Name}.{field.Name}={value}"));
+
+        Assert.Equal(bytes.Length, length);
+        Assert.Equal(["Outer.small=-300", $"Outer.size={int.MinValue}", $"Outer.big={long.MaxValue}", "Inner.count=7"], seen);
+    }
+
+    [Fact]
+    public void Running_out_of_bytes_that_are_the_start_of_more_asks_for_more_and_damage_is_still_damage()
+    {
+        var whole = new CompactBytes().Field(2, T.I32).I32(5).Field(8, T.Binary).Binary("statistics").Stop().ToArray();
+        foreach (var cut in new[] { 1, 3, whole.Length - 1 })
+        {
+            var start = whole.AsSpan(0, cut).ToArray();
+            Assert.Throws<ThriftWindowTooShortException>(() => ThriftCompactWalker.WalkStruct(start, Outer, moreBytesFollow: true));
+            Assert.Throws<InvalidDataException>(() => ThriftCompactWalker.WalkStruct(start, Outer));
+        }
+        Assert.Equal(whole.Length, ThriftCompactWalker.WalkStruct(whole, Outer, moreBytesFollow: true));
+        // A type nibble that is no type is damage however many bytes follow.
+        Assert.Throws<InvalidDataException>(() => ThriftCompactWalker.WalkStruct([0x1E, 0x00], Outer, moreBytesFollow: true));
+    }
+
     /// <summary><paramref name="depth"/> structs, each the only field (id 1) of the one outside it.</summary>
     private static byte[] Nested(int depth) => [.. Enumerable.Repeat((byte)0x1C, depth - 1), .. Enumerable.Repeat((byte)0x00, depth)];
 }

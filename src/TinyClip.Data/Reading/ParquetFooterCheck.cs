@@ -14,6 +14,8 @@ namespace TinyClip.Data.Reading;
 /// <para>
 /// The library decodes page headers with the same reader, from the file itself; a damaged one can run it to the end of
 /// the file. The reader it gets therefore reads through a <see cref="PastEndGuardStream"/>, on which that read throws.
+/// What a page header makes the library allocate is bounded by <see cref="ColumnChunkPageCheck"/>, which the row-group
+/// reader runs on every column chunk before the library reads it.
 /// </para>
 /// </summary>
 public static class ParquetFooterCheck
@@ -28,15 +30,20 @@ public static class ParquetFooterCheck
     /// </summary>
     /// <param name="stream">The file; it stays the caller's to dispose, after the reader.</param>
     /// <exception cref="InvalidDataException">The file is not Parquet or its footer is damaged; the message says how.</exception>
-    public static async Task<ParquetReader> OpenAsync(Stream stream, CancellationToken cancellationToken = default)
+    public static async Task<ParquetReader> OpenAsync(Stream stream, CancellationToken cancellationToken = default) =>
+        (await OpenWithFooterStartAsync(stream, cancellationToken)).Reader;
+
+    /// <summary><see cref="OpenAsync"/>, and where the footer starts: the end of the pages, for <see cref="ColumnChunkPageCheck"/>.</summary>
+    public static async Task<(ParquetReader Reader, long FooterStart)> OpenWithFooterStartAsync(Stream stream, CancellationToken cancellationToken = default)
     {
-        await CheckAsync(stream, cancellationToken);
+        var footerStart = await CheckAsync(stream, cancellationToken);
         // The reader leaves the stream open (its default), and the guard holds nothing of its own to dispose.
-        return await ParquetReader.CreateAsync(new PastEndGuardStream(stream), cancellationToken: cancellationToken);
+        return (await ParquetReader.CreateAsync(new PastEndGuardStream(stream), cancellationToken: cancellationToken), footerStart);
     }
 
+    /// <returns>Where the footer starts.</returns>
     /// <exception cref="InvalidDataException">The file is not Parquet or its footer is damaged; the message says how.</exception>
-    public static async Task CheckAsync(Stream stream, CancellationToken cancellationToken = default)
+    public static async Task<long> CheckAsync(Stream stream, CancellationToken cancellationToken = default)
     {
         var length = stream.Length;
         if (length < MagicLength + TrailerLength)
@@ -69,6 +76,7 @@ public static class ParquetFooterCheck
         {
             throw new InvalidDataException($"damaged Parquet footer ({footerLength} bytes at offset {footerStart}; positions below count from its start): {e.Message}");
         }
+        return footerStart;
     }
 
     /// <summary>Walks the footer's Thrift as Parquet.Net will decode it.</summary>

@@ -9,7 +9,7 @@ namespace TinyClip.Data.Reading;
 /// </summary>
 public static class ParquetFooterShape
 {
-    private static ThriftFieldShape F(short id, string name, ThriftValueShape value) => new(id, name, value);
+    internal static ThriftFieldShape F(short id, string name, ThriftValueShape value) => new(id, name, value);
 
     private static ThriftStructShape Empty(string name) => new(name);
 
@@ -51,7 +51,8 @@ public static class ParquetFooterShape
         F(9, "field_id", V.I32),
         F(10, "logicalType", V.Of(LogicalType)));
 
-    private static readonly ThriftStructShape Statistics = new("Statistics",
+    /// <summary>Also the statistics of data page headers.</summary>
+    internal static readonly ThriftStructShape Statistics = new("Statistics",
         F(1, "max", V.Binary),
         F(2, "min", V.Binary),
         F(3, "null_count", V.I64),

@@ -36,10 +36,12 @@ public static class RowGroupReader
     private static async Task<RawSample[]> ReadRowsAsync(ManifestFile file, ManifestRowGroup group, QuarantineLog quarantine, CancellationToken cancellationToken)
     {
         await using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        await using var reader = await ParquetFooterCheck.OpenAsync(stream, cancellationToken);
-        using var rowGroup = reader.OpenRowGroupReader(group.RowGroupIndex);
+        var (opened, footerStart) = await ParquetFooterCheck.OpenWithFooterStartAsync(stream, cancellationToken);
+        await using var reader = opened;
+        using var rowGroupReader = reader.OpenRowGroupReader(group.RowGroupIndex);
+        var rowGroup = new CheckedRowGroup(stream, footerStart, rowGroupReader);
         var columns = file.Columns;
-        var rowCount = checked((int)rowGroup.RowCount);
+        var rowCount = checked((int)rowGroupReader.RowCount);
         if (rowCount != group.RowCount) throw new InvalidDataException($"row group has {rowCount} rows, manifest says {group.RowCount}");
 
         var images = await ReadBinaryAsync(reader, rowGroup, new FieldPath(columns.ImagePath), rowCount, cancellationToken);
@@ -68,17 +70,17 @@ public static class RowGroupReader
     private static string PositionalKey(string path, ManifestRowGroup group, int row) =>
         $"{Path.GetFileNameWithoutExtension(path)}/{group.RowGroupIndex}/{row}";
 
-    private static async Task<byte[]?[]> ReadBinaryAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, FieldPath path, int rowCount, CancellationToken cancellationToken)
+    private static async Task<byte[]?[]> ReadBinaryAsync(ParquetReader reader, CheckedRowGroup rowGroup, FieldPath path, int rowCount, CancellationToken cancellationToken)
     {
         var field = reader.Schema.FindDataField(path);
-        using var raw = (RawColumnData<ReadOnlyMemory<byte>>)await rowGroup.ReadRawColumnDataBaseAsync(field, cancellationToken);
+        using var raw = (RawColumnData<ReadOnlyMemory<byte>>)await rowGroup.ReadAsync(field, cancellationToken);
         return Spread(raw, field, rowCount, value => value.ToArray());
     }
 
-    private static async Task<string?[]> ReadTextAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, string column, int rowCount, CancellationToken cancellationToken)
+    private static async Task<string?[]> ReadTextAsync(ParquetReader reader, CheckedRowGroup rowGroup, string column, int rowCount, CancellationToken cancellationToken)
     {
         var field = reader.Schema.FindDataField(column);
-        using var raw = await rowGroup.ReadRawColumnDataBaseAsync(field, cancellationToken);
+        using var raw = await rowGroup.ReadAsync(field, cancellationToken);
         // Some writers store text as plain binary without the UTF-8 annotation.
         return raw switch
         {
@@ -88,7 +90,7 @@ public static class RowGroupReader
         };
     }
 
-    private static async Task<string?[]> ReadKeysAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, string column, int rowCount, CancellationToken cancellationToken)
+    private static async Task<string?[]> ReadKeysAsync(ParquetReader reader, CheckedRowGroup rowGroup, string column, int rowCount, CancellationToken cancellationToken)
     {
         var field = reader.Schema.FindDataField(column);
         if (field.ClrType == typeof(ReadOnlyMemory<char>)) return await ReadTextAsync(reader, rowGroup, column, rowCount, cancellationToken);
@@ -96,16 +98,27 @@ public static class RowGroupReader
         return numbers.Select(n => n?.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
     }
 
-    private static async Task<long?[]> ReadIntegersAsync(ParquetReader reader, ParquetRowGroupReader rowGroup, string column, int rowCount, CancellationToken cancellationToken)
+    private static async Task<long?[]> ReadIntegersAsync(ParquetReader reader, CheckedRowGroup rowGroup, string column, int rowCount, CancellationToken cancellationToken)
     {
         var field = reader.Schema.FindDataField(column);
-        using var raw = await rowGroup.ReadRawColumnDataBaseAsync(field, cancellationToken);
+        using var raw = await rowGroup.ReadAsync(field, cancellationToken);
         return raw switch
         {
             RawColumnData<int> ints => Spread(ints, field, rowCount, value => (long?)value),
             RawColumnData<long> longs => Spread(longs, field, rowCount, value => (long?)value),
             _ => throw new InvalidDataException($"column '{column}' is not an integer"),
         };
+    }
+
+    /// <summary>A row group whose column chunks are read only after <see cref="ColumnChunkPageCheck"/> passed them.</summary>
+    private sealed record CheckedRowGroup(Stream File, long FooterStart, ParquetRowGroupReader Reader)
+    {
+        public async Task<RawColumnData> ReadAsync(DataField field, CancellationToken cancellationToken)
+        {
+            var chunk = Reader.GetMetadata(field)?.MetaData ?? throw new InvalidDataException($"the row group has no column chunk for '{field.Path}'");
+            await ColumnChunkPageCheck.CheckAsync(File, chunk, FooterStart, field.Path.ToString(), cancellationToken);
+            return await Reader.ReadRawColumnDataBaseAsync(field, cancellationToken);
+        }
     }
 
     /// <summary>Raw values are dense (nulls take no slot): walk the definition levels to put them back on their rows.</summary>

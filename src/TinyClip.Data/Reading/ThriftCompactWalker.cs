@@ -15,6 +15,12 @@ namespace TinyClip.Data.Reading;
 /// walked, so the decoder never reads past their end (Parquet.Net reads the end as endless 0xFF bytes and then never
 /// finishes a varint).
 /// </para>
+/// <para>
+/// A caller that walks only the first bytes of a longer stream says so (<c>moreBytesFollow</c>); a walk that then
+/// needs bytes beyond those given throws <see cref="ThriftWindowTooShortException"/> instead, so the caller can read
+/// more. A sink, if given, receives every integer of a known field as it is walked, which is how a caller reads a few
+/// values without a decoder of its own.
+/// </para>
 /// </summary>
 public ref struct ThriftCompactWalker
 {
@@ -22,18 +28,25 @@ public ref struct ThriftCompactWalker
 
     private readonly ReadOnlySpan<byte> _bytes;
     private readonly bool _followsDecoder;
+    private readonly ThriftIntegerSink? _integers;
+    private readonly bool _moreBytesFollow;
     private int _position;
 
-    private ThriftCompactWalker(ReadOnlySpan<byte> bytes, bool followsDecoder)
+    private ThriftCompactWalker(ReadOnlySpan<byte> bytes, bool followsDecoder, ThriftIntegerSink? integers, bool moreBytesFollow)
     {
         _bytes = bytes;
         _followsDecoder = followsDecoder;
+        _integers = integers;
+        _moreBytesFollow = moreBytesFollow;
     }
 
+    /// <param name="integers">Told the value of every i16, i32 or i64 field that <paramref name="shape"/> knows (not of list elements).</param>
+    /// <param name="moreBytesFollow"><paramref name="bytes"/> are the start of a longer stream: running out of them throws
+    /// <see cref="ThriftWindowTooShortException"/> rather than <see cref="InvalidDataException"/>.</param>
     /// <returns>The number of bytes the struct takes, its STOP included.</returns>
-    public static int WalkStruct(ReadOnlySpan<byte> bytes, ThriftStructShape? shape = null)
+    public static int WalkStruct(ReadOnlySpan<byte> bytes, ThriftStructShape? shape = null, ThriftIntegerSink? integers = null, bool moreBytesFollow = false)
     {
-        var walker = new ThriftCompactWalker(bytes, followsDecoder: shape is not null);
+        var walker = new ThriftCompactWalker(bytes, followsDecoder: shape is not null, integers, moreBytesFollow);
         walker.Struct(shape, depth: 1);
         return walker._position;
     }
@@ -48,7 +61,7 @@ public ref struct ThriftCompactWalker
         while (true)
         {
             var at = _position;
-            if (Remaining == 0) throw Damaged($"the {shape?.Name ?? "struct"} that starts at byte {start} has no STOP before the end at byte {_bytes.Length}");
+            if (Remaining == 0) throw EndOfBytes($"the {shape?.Name ?? "struct"} that starts at byte {start} has no STOP before the end at byte {_bytes.Length}");
             var header = _bytes[_position++];
             if (header == (byte)ThriftCompactType.Stop) return;
             var nibble = header & 0x0F;
@@ -64,7 +77,10 @@ public ref struct ThriftCompactWalker
             {
                 var site = new Site(shape.Name, field.Name, id);
                 if (!field.Value.Accepts(type)) throw Damaged($"{site} at byte {at} has wire type {ThriftCompactTypes.Name(type)}, expected {field.Value}");
-                Value(type, field.Value, depth, inCollection: false, site);
+                if (_integers is not null && type is (ThriftCompactType.I16 or ThriftCompactType.I32 or ThriftCompactType.I64))
+                    _integers(shape, field, Integer(type, site));
+                else
+                    Value(type, field.Value, depth, inCollection: false, site);
                 continue;
             }
             if (_followsDecoder && shape is null && type is not (ThriftCompactType.BoolTrue or ThriftCompactType.BoolFalse))
@@ -85,14 +101,8 @@ public ref struct ThriftCompactWalker
             case ThriftCompactType.Byte:
                 Take(1, site, "byte");
                 break;
-            case ThriftCompactType.I16:
-                I16(site, "i16");
-                break;
-            case ThriftCompactType.I32:
-                Varint(5, 32, site, "i32");
-                break;
-            case ThriftCompactType.I64:
-                Varint(10, 64, site, "i64");
+            case ThriftCompactType.I16 or ThriftCompactType.I32 or ThriftCompactType.I64:
+                Integer(type, site);
                 break;
             case ThriftCompactType.Double:
                 Take(8, site, "double");
@@ -137,7 +147,7 @@ public ref struct ThriftCompactWalker
         // Every element takes at least a byte (a double eight), so a count the bytes left cannot hold is damage.
         var leastBytes = elementType == ThriftCompactType.Double ? 8 : 1;
         if (size * leastBytes > Remaining)
-            throw Damaged(leastBytes == 1
+            throw EndOfBytes(leastBytes == 1
                 ? $"{site}: {noun} size {size} at byte {at} exceeds the {Remaining} bytes left"
                 : $"{site}: {noun} of {size} doubles at byte {at} needs {size * leastBytes} bytes, but {Remaining} are left");
         for (long i = 0; i < size; i++) Value(elementType, element, depth, inCollection: true, site);
@@ -155,7 +165,7 @@ public ref struct ThriftCompactWalker
         var types = _bytes[typesAt];
         if (!ThriftCompactTypes.IsValue(types >> 4) || !ThriftCompactTypes.IsValue(types & 0x0F))
             throw Damaged($"{site}: map types 0x{types:x2} at byte {typesAt} are not two compact-protocol types");
-        if (size * 2 > Remaining) throw Damaged($"{site}: map size {size} at byte {at} exceeds the {Remaining} bytes left for its keys and values");
+        if (size * 2 > Remaining) throw EndOfBytes($"{site}: map size {size} at byte {at} exceeds the {Remaining} bytes left for its keys and values");
         for (long i = 0; i < size; i++)
         {
             Value((ThriftCompactType)(types >> 4), null, depth, inCollection: true, site);
@@ -167,8 +177,16 @@ public ref struct ThriftCompactWalker
     {
         var at = _position;
         var length = (long)Varint(5, 32, site, "binary length");
-        if (length > Remaining) throw Damaged($"{site}: binary length {length} at byte {at} exceeds the {Remaining} bytes left");
+        if (length > Remaining) throw EndOfBytes($"{site}: binary length {length} at byte {at} exceeds the {Remaining} bytes left");
         _position += (int)length;
+    }
+
+    /// <summary>An i16, i32 or i64 value: a zigzag varint of at most 3, 5 or 10 bytes.</summary>
+    private long Integer(ThriftCompactType type, Site site)
+    {
+        if (type == ThriftCompactType.I16) return I16(site, "i16");
+        var zigzag = type == ThriftCompactType.I32 ? Varint(5, 32, site, "i32") : Varint(10, 64, site, "i64");
+        return (long)(zigzag >> 1) ^ -(long)(zigzag & 1);
     }
 
     private short I16(Site site, string part)
@@ -186,7 +204,7 @@ public ref struct ThriftCompactWalker
         ulong value = 0;
         for (var i = 0; i < maxBytes; i++)
         {
-            if (Remaining == 0) throw Damaged($"{site}: {part} varint at byte {at} runs past the end at byte {_bytes.Length}");
+            if (Remaining == 0) throw EndOfBytes($"{site}: {part} varint at byte {at} runs past the end at byte {_bytes.Length}");
             var b = _bytes[_position++];
             value |= (ulong)(b & 0x7F) << (7 * i);
             if ((b & 0x80) != 0) continue;
@@ -199,11 +217,13 @@ public ref struct ThriftCompactWalker
 
     private void Take(int count, Site site, string part)
     {
-        if (count > Remaining) throw Damaged($"{site}: {part} of {count} bytes at byte {_position} runs past the end at byte {_bytes.Length}");
+        if (count > Remaining) throw EndOfBytes($"{site}: {part} of {count} bytes at byte {_position} runs past the end at byte {_bytes.Length}");
         _position += count;
     }
 
     private static InvalidDataException Damaged(string message) => new(message);
+
+    private readonly Exception EndOfBytes(string message) => _moreBytesFollow ? new ThriftWindowTooShortException(message) : Damaged(message);
 
     /// <summary>The field a value belongs to, named in messages; formatted only when one is thrown.</summary>
     private readonly record struct Site(string? Struct, string? Field, short Id)
@@ -212,3 +232,9 @@ public ref struct ThriftCompactWalker
             Field is not null ? $"{Struct}.{Field} (field {Id})" : Struct is not null ? $"{Struct} field {Id}" : $"field {Id}";
     }
 }
+
+/// <summary>Receives the value of an integer field of a known struct during a walk.</summary>
+public delegate void ThriftIntegerSink(ThriftStructShape owner, ThriftFieldShape field, long value);
+
+/// <summary>The struct needs bytes beyond the start of the stream that was walked: read more and walk again.</summary>
+public sealed class ThriftWindowTooShortException(string message) : Exception(message);
