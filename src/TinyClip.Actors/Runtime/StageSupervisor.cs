@@ -330,21 +330,36 @@ public sealed class StageSupervisor : ReceivePersistentActor, IWithTimers
             return;
         }
         var last = events[^1];
-        foreach (var e in events)
+        PersistAll(events, persisted =>
         {
-            Persist(e, persisted =>
-            {
-                _history.Apply(persisted);
-                if (LastSequenceNr % _settings.SnapshotEveryEvents == 0) SaveSnapshot(new RunSnapshot(_history.Events.ToList()));
-                if (ReferenceEquals(persisted, last)) then?.Invoke();
-            });
-        }
+            _history.Apply(persisted);
+            if (LastSequenceNr % _settings.SnapshotEveryEvents == 0) SaveSnapshot(new RunSnapshot(_history.Events.ToList()));
+            if (ReferenceEquals(persisted, last)) then?.Invoke();
+        });
     }
 
+    /// <summary>
+    /// The framework stops the supervisor after this; its back-off supervisor starts it again, and it resumes from its
+    /// journal. A database error (locked, unreachable) is an expected condition of a long run and gets one line; anything
+    /// else is a bug and keeps its stack trace.
+    /// </summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _log.Error(cause, "Journal write failed for {0}; the supervisor stops and is restarted with back-off", @event.GetType().Name);
-        base.OnPersistFailure(cause, @event, sequenceNr);
+        const string outcome = "the supervisor restarts with back-off and resumes from its journal";
+        if (JournalErrors.DatabaseErrorIn(cause) is { } database)
+            _log.Warning("Journal write of {0} failed ({1}); {2}", @event.GetType().Name, database.Message, outcome);
+        else
+            _log.Error(cause, "Journal write of {0} failed; {1}", @event.GetType().Name, outcome);
+    }
+
+    /// <summary>As <see cref="OnPersistFailure"/>, for a journal that cannot be read while the supervisor recovers.</summary>
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        const string outcome = "the supervisor retries with back-off";
+        if (JournalErrors.DatabaseErrorIn(reason) is { } database)
+            _log.Warning("Journal replay failed ({0}); {1}", database.Message, outcome);
+        else
+            _log.Error(reason, "Journal replay failed; {0}", outcome);
     }
 
     private sealed record Begin
