@@ -45,7 +45,6 @@ public sealed class TrainerActor : ReceiveActor
         var setup = run.Setup;
         try
         {
-            TorchSharp.torch.random.manual_seed(setup.InitSeed);
             _core = TrainerCore.Create(setup, run.Collective);
             _checkpoints = new StageCheckpoints(setup.RunDirectory, setup.Assignment.Stage.Name, setup.KeepLastCheckpoints);
             _lastCommitted = setup.Assignment.ResumeFrom.Count > 0 ? setup.Assignment.ResumeFrom[0].Step : null;
