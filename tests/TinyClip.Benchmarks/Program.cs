@@ -20,6 +20,7 @@ public static class Program
         new ScalingBenchmark(),
         new PipelineEfficiencyBenchmark(),
         new RecoveryBenchmark(),
+        new PageCheckBenchmark(),
     };
 
     public static async Task<int> Main(string[] args)
