@@ -100,8 +100,8 @@ public class ColumnChunkPageCheckTests
         // The library would allocate 2,000,000,000 zeroed bytes for this unknown field before reading it.
         var header = new CompactBytes().Field(1, T.I32).I32(DataPage).Field(20, T.Binary).Varint(2_000_000_000).Raw(1, 2, 3).ToArray();
         var message = await RefusedAsync(Chunk(4, (header, 30)));
-        Assert.Equal("damaged page header in column 'caption': the page header at byte 4 (positions below count from its start; 42 of the 42 bytes " +
-            "before byte 46 walked): PageHeader field 20: binary length 2000000000 at byte 4 exceeds the 33 bytes left", message);
+        Assert.Equal("damaged page header in column 'caption': the page header at byte 4 (positions below count from its start; walked to byte 46): " +
+            "PageHeader field 20: binary length 2000000000 at byte 4 exceeds the 33 bytes left", message);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace TinyClip.Data.Reading;
 /// <list type="bullet">
 /// <item>each header is walked as the library decodes it (<see cref="ParquetPageHeaderShape"/>), so a binary field
 /// never declares more bytes than the column chunk has left (a header may not run past the chunk's
-/// <c>total_compressed_size</c>, nor past the footer);</item>
+/// <c>total_compressed_size</c>, nor past the footer, nor be longer than 64 MiB);</item>
 /// <item><c>compressed_page_size</c> fits in the bytes before the footer;</item>
 /// <item><c>uncompressed_page_size</c> is at most the chunk's <c>total_uncompressed_size</c> from the (checked) footer;</item>
 /// <item>a dictionary holds at most one value per byte of its page (per bit for booleans): plain encoding spends at
@@ -27,6 +27,9 @@ public static class ColumnChunkPageCheck
     /// <summary>The first read for a header: real headers take tens of bytes, or a few KiB with statistics.</summary>
     private const int FirstHeaderRead = 4096;
     private const int HeaderReadGrowth = 16;
+    /// <summary>Writers keep page statistics to a few KiB (pyarrow and parquet-mr drop min/max above 4 KiB); a header
+    /// longer than this is refused rather than read into memory whole.</summary>
+    private const int MaxHeaderBytes = 64 << 20;
 
     /// <param name="file">The Parquet file (any position; it is left anywhere).</param>
     /// <param name="chunk">The column chunk's metadata from the footer.</param>
@@ -83,7 +86,7 @@ public static class ColumnChunkPageCheck
     /// <summary>Reads and walks the header at <paramref name="position"/>, reading more while the walk needs more bytes (up to <paramref name="end"/>).</summary>
     private static async Task<(PageHeaderFields Header, int Length)> ReadHeaderAsync(Stream file, long position, long end, string column, CancellationToken cancellationToken)
     {
-        var available = end - position;
+        var available = Math.Min(end - position, MaxHeaderBytes);
         var size = (int)Math.Min(available, FirstHeaderRead);
         while (true)
         {
@@ -99,10 +102,11 @@ public static class ColumnChunkPageCheck
             catch (ThriftWindowTooShortException)
             {
                 size = (int)Math.Min(available, (long)size * HeaderReadGrowth);
+                // available is at most MaxHeaderBytes, so the window stops growing there and the next walk decides.
             }
             catch (InvalidDataException e)
             {
-                throw Damaged(column, $"the page header at byte {position} (positions below count from its start; {size} of the {available} bytes before byte {end} walked): {e.Message}");
+                throw Damaged(column, $"the page header at byte {position} (positions below count from its start; walked to byte {position + size}): {e.Message}");
             }
         }
     }
