@@ -141,12 +141,17 @@ public class ThriftCompactWalkerTests
         foreach (var cut in new[] { 1, 3, whole.Length - 1 })
         {
             var start = whole.AsSpan(0, cut).ToArray();
-            Assert.Throws<ThriftWindowTooShortException>(() => ThriftCompactWalker.WalkStruct(start, Outer, moreBytesFollow: true));
+            Assert.Throws<ThriftWindowTooShortException>(() => ThriftCompactWalker.WalkStruct(start, Outer, streamBytes: whole.Length));
             Assert.Throws<InvalidDataException>(() => ThriftCompactWalker.WalkStruct(start, Outer));
         }
-        Assert.Equal(whole.Length, ThriftCompactWalker.WalkStruct(whole, Outer, moreBytesFollow: true));
+        Assert.Equal(whole.Length, ThriftCompactWalker.WalkStruct(whole, Outer, streamBytes: 1000));
         // A type nibble that is no type is damage however many bytes follow.
-        Assert.Throws<InvalidDataException>(() => ThriftCompactWalker.WalkStruct([0x1E, 0x00], Outer, moreBytesFollow: true));
+        Assert.Throws<InvalidDataException>(() => ThriftCompactWalker.WalkStruct([0x1E, 0x00], Outer, streamBytes: 1000));
+        // So is a length the stream cannot hold: no need to read on to find out.
+        var huge = new CompactBytes().Field(8, T.Binary).Varint(2_000_000_000).Raw(1, 2).ToArray();
+        var error = Assert.Throws<InvalidDataException>(() => ThriftCompactWalker.WalkStruct(huge, Outer, streamBytes: 1_000_000));
+        Assert.Equal("Outer field 8: binary length 2000000000 at byte 1 exceeds the 2 bytes left", error.Message);
+        Assert.Throws<ThriftWindowTooShortException>(() => ThriftCompactWalker.WalkStruct(huge, Outer, streamBytes: 3_000_000_000));
     }
 
     /// <summary><paramref name="depth"/> structs, each the only field (id 1) of the one outside it.</summary>

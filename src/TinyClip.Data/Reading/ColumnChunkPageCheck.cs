@@ -96,13 +96,13 @@ public static class ColumnChunkPageCheck
             try
             {
                 var header = new PageHeaderFields();
-                var length = ThriftCompactWalker.WalkStruct(bytes, ParquetPageHeaderShape.PageHeader, header.Take, moreBytesFollow: size < available);
+                var length = ThriftCompactWalker.WalkStruct(bytes, ParquetPageHeaderShape.PageHeader, header.Take, streamBytes: available);
                 return (header, length);
             }
             catch (ThriftWindowTooShortException)
             {
+                // The walk needs bytes that are there (within available, so size < available): read more.
                 size = (int)Math.Min(available, (long)size * HeaderReadGrowth);
-                // available is at most MaxHeaderBytes, so the window stops growing there and the next walk decides.
             }
             catch (InvalidDataException e)
             {

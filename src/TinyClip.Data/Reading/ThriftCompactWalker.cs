@@ -16,9 +16,9 @@ namespace TinyClip.Data.Reading;
 /// finishes a varint).
 /// </para>
 /// <para>
-/// A caller that walks only the first bytes of a longer stream says so (<c>moreBytesFollow</c>); a walk that then
-/// needs bytes beyond those given throws <see cref="ThriftWindowTooShortException"/> instead, so the caller can read
-/// more. A sink, if given, receives every integer of a known field as it is walked, which is how a caller reads a few
+/// A caller that walks only the first bytes of a longer stream says how long the stream is (<c>streamBytes</c>); a
+/// walk that needs bytes beyond those given, but within the stream, then throws
+/// <see cref="ThriftWindowTooShortException"/>, so the caller can read more. A need beyond the stream is damage. A sink, if given, receives every integer of a known field as it is walked, which is how a caller reads a few
 /// values without a decoder of its own.
 /// </para>
 /// </summary>
@@ -29,24 +29,24 @@ public ref struct ThriftCompactWalker
     private readonly ReadOnlySpan<byte> _bytes;
     private readonly bool _followsDecoder;
     private readonly ThriftIntegerSink? _integers;
-    private readonly bool _moreBytesFollow;
+    private readonly long _streamBytes;
     private int _position;
 
-    private ThriftCompactWalker(ReadOnlySpan<byte> bytes, bool followsDecoder, ThriftIntegerSink? integers, bool moreBytesFollow)
+    private ThriftCompactWalker(ReadOnlySpan<byte> bytes, bool followsDecoder, ThriftIntegerSink? integers, long streamBytes)
     {
         _bytes = bytes;
         _followsDecoder = followsDecoder;
         _integers = integers;
-        _moreBytesFollow = moreBytesFollow;
+        _streamBytes = Math.Max(bytes.Length, streamBytes);
     }
 
     /// <param name="integers">Told the value of every i16, i32 or i64 field that <paramref name="shape"/> knows (not of list elements).</param>
-    /// <param name="moreBytesFollow"><paramref name="bytes"/> are the start of a longer stream: running out of them throws
-    /// <see cref="ThriftWindowTooShortException"/> rather than <see cref="InvalidDataException"/>.</param>
+    /// <param name="streamBytes">How many bytes the struct may span, when <paramref name="bytes"/> are only the first of
+    /// them: a walk that needs more of them throws <see cref="ThriftWindowTooShortException"/>. Null: the bytes are all.</param>
     /// <returns>The number of bytes the struct takes, its STOP included.</returns>
-    public static int WalkStruct(ReadOnlySpan<byte> bytes, ThriftStructShape? shape = null, ThriftIntegerSink? integers = null, bool moreBytesFollow = false)
+    public static int WalkStruct(ReadOnlySpan<byte> bytes, ThriftStructShape? shape = null, ThriftIntegerSink? integers = null, long? streamBytes = null)
     {
-        var walker = new ThriftCompactWalker(bytes, followsDecoder: shape is not null, integers, moreBytesFollow);
+        var walker = new ThriftCompactWalker(bytes, followsDecoder: shape is not null, integers, streamBytes ?? bytes.Length);
         walker.Struct(shape, depth: 1);
         return walker._position;
     }
@@ -61,7 +61,7 @@ public ref struct ThriftCompactWalker
         while (true)
         {
             var at = _position;
-            if (Remaining == 0) throw EndOfBytes($"the {shape?.Name ?? "struct"} that starts at byte {start} has no STOP before the end at byte {_bytes.Length}");
+            if (Remaining == 0) throw EndOfBytes(_bytes.Length + 1L, $"the {shape?.Name ?? "struct"} that starts at byte {start} has no STOP before the end at byte {_bytes.Length}");
             var header = _bytes[_position++];
             if (header == (byte)ThriftCompactType.Stop) return;
             var nibble = header & 0x0F;
@@ -147,7 +147,7 @@ public ref struct ThriftCompactWalker
         // Every element takes at least a byte (a double eight), so a count the bytes left cannot hold is damage.
         var leastBytes = elementType == ThriftCompactType.Double ? 8 : 1;
         if (size * leastBytes > Remaining)
-            throw EndOfBytes(leastBytes == 1
+            throw EndOfBytes(_position + size * leastBytes, leastBytes == 1
                 ? $"{site}: {noun} size {size} at byte {at} exceeds the {Remaining} bytes left"
                 : $"{site}: {noun} of {size} doubles at byte {at} needs {size * leastBytes} bytes, but {Remaining} are left");
         for (long i = 0; i < size; i++) Value(elementType, element, depth, inCollection: true, site);
@@ -165,7 +165,7 @@ public ref struct ThriftCompactWalker
         var types = _bytes[typesAt];
         if (!ThriftCompactTypes.IsValue(types >> 4) || !ThriftCompactTypes.IsValue(types & 0x0F))
             throw Damaged($"{site}: map types 0x{types:x2} at byte {typesAt} are not two compact-protocol types");
-        if (size * 2 > Remaining) throw EndOfBytes($"{site}: map size {size} at byte {at} exceeds the {Remaining} bytes left for its keys and values");
+        if (size * 2 > Remaining) throw EndOfBytes(_position + size * 2, $"{site}: map size {size} at byte {at} exceeds the {Remaining} bytes left for its keys and values");
         for (long i = 0; i < size; i++)
         {
             Value((ThriftCompactType)(types >> 4), null, depth, inCollection: true, site);
@@ -177,7 +177,7 @@ public ref struct ThriftCompactWalker
     {
         var at = _position;
         var length = (long)Varint(5, 32, site, "binary length");
-        if (length > Remaining) throw EndOfBytes($"{site}: binary length {length} at byte {at} exceeds the {Remaining} bytes left");
+        if (length > Remaining) throw EndOfBytes(_position + length, $"{site}: binary length {length} at byte {at} exceeds the {Remaining} bytes left");
         _position += (int)length;
     }
 
@@ -204,7 +204,7 @@ public ref struct ThriftCompactWalker
         ulong value = 0;
         for (var i = 0; i < maxBytes; i++)
         {
-            if (Remaining == 0) throw EndOfBytes($"{site}: {part} varint at byte {at} runs past the end at byte {_bytes.Length}");
+            if (Remaining == 0) throw EndOfBytes(_bytes.Length + 1L, $"{site}: {part} varint at byte {at} runs past the end at byte {_bytes.Length}");
             var b = _bytes[_position++];
             value |= (ulong)(b & 0x7F) << (7 * i);
             if ((b & 0x80) != 0) continue;
@@ -217,13 +217,15 @@ public ref struct ThriftCompactWalker
 
     private void Take(int count, Site site, string part)
     {
-        if (count > Remaining) throw EndOfBytes($"{site}: {part} of {count} bytes at byte {_position} runs past the end at byte {_bytes.Length}");
+        if (count > Remaining) throw EndOfBytes((long)_position + count, $"{site}: {part} of {count} bytes at byte {_position} runs past the end at byte {_bytes.Length}");
         _position += count;
     }
 
     private static InvalidDataException Damaged(string message) => new(message);
 
-    private readonly Exception EndOfBytes(string message) => _moreBytesFollow ? new ThriftWindowTooShortException(message) : Damaged(message);
+    /// <param name="neededEnd">The end of the bytes the walk needs: within the stream, more of it must be read; beyond, it is damage.</param>
+    private readonly Exception EndOfBytes(long neededEnd, string message) =>
+        neededEnd <= _streamBytes ? new ThriftWindowTooShortException(message) : Damaged(message);
 
     /// <summary>The field a value belongs to, named in messages; formatted only when one is thrown.</summary>
     private readonly record struct Site(string? Struct, string? Field, short Id)
