@@ -1,3 +1,4 @@
+using TinyClip.Model.Imaging;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -69,7 +70,7 @@ public static class EmbedCommand
         {
             var size = model.Config.Vision.ImageSize;
             var pixels = imagePaths.SelectMany(path => Preprocess(path, size)).ToArray();
-            var batch = tensor(pixels, new long[] { imagePaths.Count, 3, size, size });
+            var batch = ClipImageNormalization.Apply(tensor(pixels, new long[] { imagePaths.Count, 3, size, size }, ScalarType.Byte));
             imageVectors = Rows(AffinityMimickingLoss.Normalize(model.EncodeImage(batch)));
         }
         if (texts.Count > 0)
@@ -84,17 +85,17 @@ public static class EmbedCommand
 
     /// <summary>
     /// The pixels the model sees: decoded with the data pipeline's restricted decoder, resized and centre-cropped
-    /// only when not already <paramref name="size"/> square, normalised with CLIP's mean and std.
+    /// only when not already <paramref name="size"/> square, as CHW bytes (normalised on the model's side, as in training).
     /// </summary>
-    public static float[] Preprocess(string path, int size)
+    public static byte[] Preprocess(string path, int size)
     {
         var bytes = File.ReadAllBytes(path);
         try
         {
             using var image = new ImageDecoder(new DecodeSettings()).Decode(bytes);
             new ResizeCenterCrop(size).Apply(image);
-            var pixels = new float[3 * size * size];
-            ChwNormalizer.Write(image, pixels);
+            var pixels = new byte[3 * size * size];
+            ChwPixels.Write(image, pixels);
             return pixels;
         }
         catch (Exception e) when (e is ImageRejectedException or ImageFormatException)

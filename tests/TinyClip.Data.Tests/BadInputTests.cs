@@ -32,7 +32,7 @@ public class BadInputTests
         var quarantine = new QuarantineLog(dir.File("quarantine.jsonl"));
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), quarantine);
 
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 2);
 
         Assert.All(batches, b => Assert.Equal(4, b.Count));
         Assert.DoesNotContain("k00004", batches.SelectMany(b => b.Keys));
@@ -72,7 +72,7 @@ public class BadInputTests
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), rows);
         var quarantine = new QuarantineLog();
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), quarantine);
-        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
         Assert.Equal(["k00002", "k00003", "k00004", "k00005"], batch.Keys.Order());
         Assert.Equal(2, quarantine.Entries.Count(e => e.Reason == "caption is null or empty"));
     }
@@ -132,7 +132,7 @@ public class BadInputTests
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), quarantine);
         File.Delete(dir.File("b.parquet"));
 
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 2);
 
         Assert.All(batches.SelectMany(b => b.Keys), k => Assert.StartsWith("a", k));
         Assert.Equal(2, quarantine.Count(QuarantineKind.RowGroup));
@@ -164,7 +164,7 @@ public class BadInputTests
         using var dir = new TempDirectory();
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), ParquetFiles.GoodRows(6).Select(r => r with { Jpg = [9, 9, 9] }).ToArray());
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 2));
-        await Assert.ThrowsAsync<InvalidDataException>(() => Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        await Assert.ThrowsAsync<InvalidDataException>(() => Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
     }
 
     private static byte[] CorruptJpeg()

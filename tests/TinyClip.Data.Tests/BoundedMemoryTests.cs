@@ -13,7 +13,7 @@ public class BoundedMemoryTests
         for (var f = 0; f < 4; f++) ParquetFiles.Img2Dataset(dir.File($"{f}.parquet"), ParquetFiles.GoodRows(60, $"f{f}-"), rowGroupSize: 4);
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 8, window: 2, parallelism: 3));
 
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 60);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 60);
 
         Assert.Equal(60, batches.Count);
         Assert.True(pipeline.Counters.PeakRowGroupsResident <= 2, $"peak row groups {pipeline.Counters.PeakRowGroupsResident}");

@@ -10,30 +10,29 @@ namespace TinyClip.Data.Tests;
 public class DecodeTests
 {
     [Fact]
-    public void Normalisation_uses_openai_mean_and_std_in_chw_order()
+    public void Pixels_are_written_as_bytes_plane_by_plane()
     {
         using var image = new Image<Rgb24>(2, 1);
         image[0, 0] = new Rgb24(255, 0, 128);
         image[1, 0] = new Rgb24(0, 255, 64);
-        var chw = new float[6];
-        ChwNormalizer.Write(image, chw);
-        float Expected(byte value, int c) => (value / 255f - ChwNormalizer.Mean[c]) / ChwNormalizer.Std[c];
-        Assert.Equal([Expected(255, 0), Expected(0, 0), Expected(0, 1), Expected(255, 1), Expected(128, 2), Expected(64, 2)], chw, (a, b) => Math.Abs(a - b) < 1e-5f);
+        var chw = new byte[6];
+        ChwPixels.Write(image, chw);
+        Assert.Equal([255, 0, 0, 255, 128, 64], chw);
     }
 
     [Fact]
-    public async Task Eval_images_already_at_target_size_are_only_normalised()
+    public async Task Eval_images_already_at_target_size_keep_their_pixels()
     {
         using var dir = new TempDirectory();
         var png = TestImages.Png(8, 8, seed: 4);
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), [ParquetFiles.GoodRow(0) with { Jpg = png }]);
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 1, imageSize: 8), mode: TransformMode.Eval);
-        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
 
         using var original = Image.Load<Rgb24>(png);
-        var expected = new float[3 * 8 * 8];
-        ChwNormalizer.Write(original, expected);
-        Assert.Equal(expected, batch.Images);
+        var expected = new byte[3 * 8 * 8];
+        ChwPixels.Write(original, expected);
+        Assert.Equal(expected, batch.Images.ToArray());
     }
 
     [Fact]
@@ -61,11 +60,11 @@ public class DecodeTests
         using var dir = new TempDirectory();
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), Enumerable.Range(0, 4).Select(i => ParquetFiles.GoodRow(i) with { Jpg = TestImages.Jpeg(40, 24, i) }).ToArray());
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4, imageSize: 16));
-        var first = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
-        var again = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
-        Assert.Equal(first[0].Images, again[0].Images);
+        var first = await Pipelines.TakeAsync(pipeline, pipeline.Start, 2);
+        var again = await Pipelines.TakeAsync(pipeline, pipeline.Start, 2);
+        Assert.Equal(first[0].Images.ToArray(), again[0].Images.ToArray());
         Assert.Equal(1, first[1].Cursor.Epoch);
-        Assert.NotEqual(first[0].Images, first[1].Images);
+        Assert.NotEqual(first[0].Images.ToArray(), first[1].Images.ToArray());
     }
 
     [Theory]

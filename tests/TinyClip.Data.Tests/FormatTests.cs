@@ -23,9 +23,9 @@ public class FormatTests
 
         Assert.Equal(DatasetLayout.Img2Dataset, pipeline.Manifest.Files[0].Columns.Layout);
         Assert.Equal((12 + rowGroupSize - 1) / rowGroupSize, pipeline.Manifest.RowGroups.Count);
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 3);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 3);
         Assert.Equal(Enumerable.Range(0, 12).Select(i => $"k{i:D5}").Order(), batches.SelectMany(b => b.Keys).Order());
-        Assert.All(batches, b => Assert.Equal(4 * 3 * 8 * 8, b.Images.Length));
+        Assert.All(batches, b => Assert.Equal(4 * 3 * 8 * 8, b.Images.TotalBytes));
         Assert.All(batches, b => Assert.Equal(4 * 8, b.Tokens.Length));
     }
 
@@ -40,7 +40,7 @@ public class FormatTests
         var quarantine = new QuarantineLog(dir.File("q.jsonl"));
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 3), quarantine);
 
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 2);
 
         Assert.DoesNotContain(batches.SelectMany(b => b.Keys), k => k is "k00001" or "k00005");
         Assert.Equal(1, quarantine.Count(QuarantineKind.NotDownloaded));
@@ -55,7 +55,7 @@ public class FormatTests
         using var dir = new TempDirectory();
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), ParquetFiles.GoodRows(8));
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4));
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 2);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 2);
         foreach (var batch in batches)
             for (var i = 0; i < batch.Count; i++)
                 Assert.Equal(int.Parse(batch.Keys[i][1..]) % 5, batch.Labels![i]);
@@ -79,7 +79,7 @@ public class FormatTests
 
         Assert.Equal(DatasetLayout.HuggingFace, pipeline.Manifest.Files[0].Columns.Layout);
         Assert.Equal(["image", "bytes"], pipeline.Manifest.Files[0].Columns.ImagePath);
-        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
         Assert.Equal(["train-00000-of-00001/0/0", "train-00000-of-00001/0/3", "train-00000-of-00001/0/4"], batch.Keys.Order());
         Assert.Equal(3, quarantine.Count(QuarantineKind.Sample));
         Assert.Contains(quarantine.Entries, e => e.Row == 1 && e.Reason == "image is null");
@@ -94,7 +94,7 @@ public class FormatTests
         await ParquetFiles.HuggingFaceAsync(dir.File("a.parquet"), [new(false, TestImages.Png(), null, "one"), new(false, TestImages.Png(), null, "two")], "caption");
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 2));
         Assert.Equal("caption", pipeline.Manifest.Files[0].Columns.CaptionColumn);
-        Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        Assert.Single(await Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public class FormatTests
             ("image", new[] { TestImages.Jpeg(), TestImages.Png(), TestImages.WebP(), TestImages.Jpeg(seed: 2) }));
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4));
         Assert.Equal(DatasetLayout.Laion, pipeline.Manifest.Files[0].Columns.Layout);
-        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
         Assert.Equal(["10", "11", "12", "13"], batch.Keys.Order());
         Assert.Null(batch.Labels);
     }
@@ -124,7 +124,7 @@ public class FormatTests
         var settings = Pipelines.Settings(batchSize: 2, columns: new ColumnNames(Image: "pixels", Caption: "description", Label: "cls"));
         var pipeline = await Pipelines.OpenAsync(dir.Path, settings);
         Assert.Equal(DatasetLayout.Custom, pipeline.Manifest.Files[0].Columns.Layout);
-        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
+        var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
         Assert.Equal([3, 4], batch.Labels!.Order());
     }
 

@@ -37,28 +37,49 @@ public class OrderTests
     {
         using var dir = new TempDirectory();
         var pipeline = await ThirtyRowsAsync(dir);
-        var epoch0 = pipeline.Order.SampleIds(0).ToArray();
+        var epoch0 = pipeline.Order.SampleIds(0, 0).ToArray();
         Assert.Equal(Enumerable.Range(0, 30).Select(i => (long)i), epoch0.Order());
-        Assert.Equal(epoch0, pipeline.Order.SampleIds(0));
-        Assert.NotEqual(epoch0, pipeline.Order.SampleIds(1));
-        Assert.NotEqual(epoch0, new SampleOrder(pipeline.Manifest, 8, 2).SampleIds(0));
+        Assert.Equal(epoch0, pipeline.Order.SampleIds(0, 0));
+        Assert.NotEqual(epoch0, pipeline.Order.SampleIds(0, 1));
+        Assert.NotEqual(epoch0, new SampleOrder(pipeline.Manifest, 8, 2, 1).SampleIds(0, 0));
     }
 
     [Fact]
-    public async Task Every_sample_appears_once_per_epoch_and_the_partial_batch_is_dropped()
+    public async Task Lanes_share_out_the_row_groups_of_every_epoch()
     {
         using var dir = new TempDirectory();
         var pipeline = await ThirtyRowsAsync(dir);
-        // 30 rows, N = 4: 7 batches per epoch, 2 samples dropped; the 8th batch is batch 0 of epoch 1.
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 8);
+        var order = new SampleOrder(pipeline.Manifest, 7, 2, lanes: 3);
+        for (var epoch = 0; epoch < 3; epoch++)
+        {
+            var shares = Enumerable.Range(0, 3).Select(lane => order.SampleIds(lane, epoch).ToArray()).ToList();
+            Assert.Equal(Enumerable.Range(0, 30).Select(i => (long)i), shares.SelectMany(ids => ids).Order());
+            // 10 row groups dealt round-robin: 4, 3 and 3 of them.
+            Assert.Equal([4, 3, 3], Enumerable.Range(0, 3).Select(lane => order.Windows(lane, epoch).Sum(w => w.RowGroups.Count)));
+        }
+        Assert.Throws<DataConfigurationException>(() => new SampleOrder(pipeline.Manifest, 7, 2, lanes: 11));
+    }
 
-        var epoch0 = batches.Where(b => b.Cursor.Epoch == 0).ToList();
-        Assert.Equal(Enumerable.Range(0, 7).Select(g => (long)g), epoch0.Select(b => b.Cursor.GlobalBatch));
-        var ids = epoch0.SelectMany(b => b.SampleIds).ToList();
-        Assert.Equal(28, ids.Distinct().Count());
-        Assert.Equal(pipeline.Order.SampleIds(0).Take(28), ids);
-        Assert.Equal(Cursor.StartOf(1), batches[7].Cursor);
-        Assert.Equal(2, pipeline.Counters.SamplesDroppedAtEpochEnd);
+    [Fact]
+    public async Task Every_sample_appears_once_per_epoch_and_batches_run_on_into_the_next_epoch()
+    {
+        using var dir = new TempDirectory();
+        var pipeline = await ThirtyRowsAsync(dir);
+        // 30 rows, N = 4, one lane: batch 7 holds the last 2 samples of epoch 0 and the first 2 of epoch 1.
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 8);
+
+        Assert.Equal(Enumerable.Range(0, 8).Select(g => (long)g), batches.Select(b => b.GlobalBatch));
+        var ids = batches.SelectMany(b => b.SampleIds).ToList();
+        Assert.Equal(pipeline.Order.SampleIds(0, 0).Concat(pipeline.Order.SampleIds(0, 1).Take(2)), ids);
+        Assert.Equal(new LanePosition(0, 28), batches[7].Cursor.Lanes[0]);
+        Assert.Equal(new LanePosition(1, 2), batches[7].Next.Lanes[0]);
+
+        // A batch that ends the share of an epoch names the next epoch as where the lane continues.
+        using var fives = new TempDirectory();
+        var byFive = await ThirtyRowsAsync(fives, batchSize: 5);
+        var sixth = (await Pipelines.TakeAsync(byFive, byFive.Start, 6))[5];
+        Assert.Equal(new LanePosition(1, 0), sixth.Next.Lanes[0]);
+        Assert.Equal(1, sixth.Next.Epoch);
     }
 
     [Fact]
@@ -66,7 +87,7 @@ public class OrderTests
     {
         using var dir = new TempDirectory();
         var pipeline = await ThirtyRowsAsync(dir, damage: rows => { rows[3] = rows[3] with { Jpg = [1, 2, 3] }; rows[17] = rows[17] with { Caption = "" }; });
-        var uninterrupted = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 12);
+        var uninterrupted = await Pipelines.TakeAsync(pipeline, pipeline.Start, 12);
 
         for (var stop = 1; stop < uninterrupted.Count; stop++)
         {
@@ -74,7 +95,7 @@ public class OrderTests
             var resumed = await Pipelines.TakeAsync(pipeline, Cursor.FromJson(json), uninterrupted.Count - stop);
             Assert.Equal(uninterrupted.Skip(stop).Select(b => b.Cursor), resumed.Select(b => b.Cursor));
             Assert.Equal(uninterrupted.Skip(stop).SelectMany(b => b.SampleIds), resumed.SelectMany(b => b.SampleIds));
-            Assert.Equal(uninterrupted[stop].Images, resumed[0].Images);
+            Assert.Equal(uninterrupted[stop].Images.ToArray(), resumed[0].Images.ToArray());
             Assert.Equal(uninterrupted[stop].Tokens, resumed[0].Tokens);
         }
     }
@@ -84,15 +105,14 @@ public class OrderTests
     {
         using var dir = new TempDirectory();
         var pipeline = await ThirtyRowsAsync(dir, damage: rows => rows[3] = rows[3] with { Jpg = [0xFF, 0xD8, 0xFF, 0x00] });
-        var order = pipeline.Order.SampleIds(0).ToList();
-        var batches = (await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 8)).Where(b => b.Cursor.Epoch == 0).ToList();
+        var order = pipeline.Order.SampleIds(0, 0).ToList();
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 7);
 
-        Assert.Equal(7, batches.Count);
         Assert.All(batches, b => Assert.Equal(4, b.Count));
         Assert.Equal(order.Where(id => id != 3).Take(28), batches.SelectMany(b => b.SampleIds));
         var failedAt = order.IndexOf(3);
-        var after = batches.First(b => b.Cursor.Position > failedAt);
-        Assert.Equal(after.Cursor.GlobalBatch * 4 + 1, after.Cursor.Position);
+        var after = batches.First(b => b.Cursor.Lanes[0].Position > failedAt);
+        Assert.Equal(after.GlobalBatch * 4 + 1, after.Cursor.Lanes[0].Position);
     }
 
     [Theory]
@@ -103,15 +123,15 @@ public class OrderTests
     {
         using var dir = new TempDirectory();
         var pipeline = await ThirtyRowsAsync(dir, batchSize: 6);
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 4);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 4);
         foreach (var batch in batches)
         {
             var slices = Enumerable.Range(0, worldSize).Select(k => batch.SliceFor(k, worldSize)).ToList();
             Assert.Equal(batch.SampleIds, slices.SelectMany(s => s.SampleIds));
-            Assert.Equal(batch.Images, slices.SelectMany(s => s.Images));
+            Assert.Equal(batch.Images.ToArray(), slices.SelectMany(s => s.Images.ToArray()));
             Assert.Equal(batch.Tokens, slices.SelectMany(s => s.Tokens));
             Assert.Equal(batch.Labels, slices.SelectMany(s => s.Labels!));
-            Assert.All(slices, s => Assert.Equal(batch.Cursor, s.Cursor));
+            Assert.All(slices, s => Assert.Equal(batch.GlobalBatch, s.GlobalBatch));
             Assert.Equal(Enumerable.Range(0, worldSize).Select(k => (k + 1) * 6 / worldSize - k * 6 / worldSize), slices.Select(s => s.Count));
         }
     }
@@ -122,17 +142,18 @@ public class OrderTests
         using var dir = new TempDirectory();
         var one = await ThirtyRowsAsync(dir);
         var many = new BatchPipeline(one.Manifest, one.Settings with { Stream = one.Settings.Stream with { DecodeParallelism = 5 } }, new WordHashTokenizer(), new Quarantine.QuarantineLog());
-        var a = await Pipelines.TakeAsync(one, Cursor.StartOf(0), 5);
-        var b = await Pipelines.TakeAsync(many, Cursor.StartOf(0), 5);
-        Assert.Equal(a.SelectMany(x => x.Images), b.SelectMany(x => x.Images));
+        var a = await Pipelines.TakeAsync(one, one.Start, 5);
+        var b = await Pipelines.TakeAsync(many, many.Start, 5);
+        Assert.Equal(a.SelectMany(x => x.Images.ToArray()), b.SelectMany(x => x.Images.ToArray()));
         Assert.Equal(a.SelectMany(x => x.SampleIds), b.SelectMany(x => x.SampleIds));
     }
 
     [Fact]
     public void Cursor_round_trips_through_json()
     {
-        var cursor = new Cursor(3, 17, 70);
-        Assert.Equal("""{"epoch":3,"global_batch":17,"position":70}""", cursor.ToJson());
+        var cursor = new Cursor(17, [new LanePosition(3, 70), new LanePosition(4, 0)]);
+        Assert.Equal("""{"global_batch":17,"lanes":[{"epoch":3,"position":70},{"epoch":4,"position":0}]}""", cursor.ToJson());
         Assert.Equal(cursor, Cursor.FromJson(cursor.ToJson()));
+        Assert.Equal(3, cursor.Epoch);
     }
 }

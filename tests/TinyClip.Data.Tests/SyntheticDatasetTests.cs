@@ -19,7 +19,7 @@ public class SyntheticDatasetTests
 
         var pipeline = await Pipelines.OpenAsync(dir.File("out/train"), Pipelines.Settings(batchSize: 10, imageSize: 32));
         Assert.Equal(Data.Layouts.DatasetLayout.Img2Dataset, pipeline.Manifest.Files[0].Columns.Layout);
-        var batches = await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 5);
+        var batches = await Pipelines.TakeAsync(pipeline, pipeline.Start, 5);
         Assert.Equal(50, batches.SelectMany(b => b.Keys).Distinct().Count());
         Assert.All(batches.SelectMany(b => b.Labels!), l => Assert.InRange(l, 0, SyntheticScene.ClassNames.Count - 1));
 

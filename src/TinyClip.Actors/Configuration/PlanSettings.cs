@@ -5,8 +5,9 @@ using Akka.Configuration;
 
 namespace TinyClip.Actors.Configuration;
 
-/// <summary>The run's stages in order, and where the fixed teacher comes from.</summary>
-public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettings Teacher)
+/// <summary>The run's stages in order, where the fixed teacher comes from, and the data lanes the batches are cut into
+/// (<c>tinyclip.data.order.lanes</c>: part of the plan because every batch depends on it).</summary>
+public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettings Teacher, int Lanes)
 {
     /// <summary>Stages a plan may have (collective sessions are numbered generation x this + stage index).</summary>
     public const int MaxStages = 1000;
@@ -29,7 +30,8 @@ public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettin
             stages.Add(StageSpec.Read(new SettingsReader(merged, "", displayPrefix: key), name));
         }
         var teacher = TeacherSettings.Read(root.Child("teacher"));
-        var plan = new PlanSettings(stages, teacher);
+        var lanes = root.Int("data.order.lanes", 1, 1 << 16);
+        var plan = new PlanSettings(stages, teacher, lanes);
         plan.Validate();
         return plan;
     }
@@ -58,7 +60,7 @@ public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettin
     /// <summary>Identifies the plan: a restart of a run directory with a different plan is refused.</summary>
     public string Hash(long seed)
     {
-        var canonical = JsonSerializer.Serialize(new { seed, Stages, Teacher });
+        var canonical = JsonSerializer.Serialize(new { seed, Stages, Teacher, Lanes });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))[..16];
     }
 }

@@ -1,3 +1,4 @@
+using TinyClip.Actors.Training;
 using TinyClip.Data.Text;
 using TinyClip.Model;
 using TinyClip.Model.Evaluation;
@@ -16,13 +17,12 @@ public static class CheckpointEvaluator
         using var noGrad = no_grad();
         model.eval();
         var device = model.LogitScale.device;
-        int pixels = 3 * set.ImageSize * set.ImageSize;
         var imageEmbeddings = new List<Tensor>();
         var textEmbeddings = new List<Tensor>();
         for (int start = 0; start < set.Count; start += batchSize)
         {
             int count = Math.Min(batchSize, set.Count - start);
-            var images = tensor(set.Images.AsSpan(start * pixels, count * pixels).ToArray(), new long[] { count, 3, set.ImageSize, set.ImageSize }).to(device);
+            var images = ImageInput.ToDevice(set.Images.Slice(start, count), device);
             var tokens = tensor(set.Tokens.AsSpan(start * set.ContextLength, count * set.ContextLength).ToArray(), new long[] { count, set.ContextLength })
                 .to(ScalarType.Int64).to(device);
             imageEmbeddings.Add(AffinityMimickingLoss.Normalize(model.EncodeImage(images)).cpu());

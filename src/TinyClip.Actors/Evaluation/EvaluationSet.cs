@@ -12,7 +12,7 @@ namespace TinyClip.Actors.Evaluation;
 /// </summary>
 public sealed class EvaluationSet
 {
-    private EvaluationSet(float[] images, int[] tokens, int[]? labels, int count, int imageSize, int contextLength,
+    private EvaluationSet(ImageRows images, int[] tokens, int[]? labels, int count, int imageSize, int contextLength,
         IReadOnlyList<string> classes, IReadOnlyList<string> templates)
     {
         Images = images;
@@ -25,7 +25,8 @@ public sealed class EvaluationSet
         Templates = templates;
     }
 
-    public float[] Images { get; }
+    /// <summary>CHW bytes, normalised when encoded.</summary>
+    public ImageRows Images { get; }
     public int[] Tokens { get; }
     public int[]? Labels { get; }
     public int Count { get; }
@@ -51,17 +52,16 @@ public sealed class EvaluationSet
             Order = data.Order with { BatchSize = readBatch },
         };
         var reader = new EvaluationReader(manifest, settings, tokenizer, quarantine);
-        var images = new List<float>();
+        var images = new List<ImageRows>();
         var tokens = new List<int>();
         var labels = new List<int>();
         bool withLabels = true;
         int count = 0;
         int limit = maxSamples > 0 ? maxSamples : int.MaxValue;
-        int pixels = 3 * imageSize * imageSize;
         await foreach (var batch in reader.ReadAsync(cancellationToken))
         {
             int take = Math.Min(batch.Count, limit - count);
-            images.AddRange(batch.Images.AsSpan(0, take * pixels).ToArray());
+            images.Add(batch.Images.Slice(0, take));
             tokens.AddRange(batch.Tokens.AsSpan(0, take * contextLength).ToArray());
             if (batch.Labels is null) withLabels = false;
             else labels.AddRange(batch.Labels.Take(take));
@@ -69,7 +69,7 @@ public sealed class EvaluationSet
             if (count >= limit) break;
         }
         if (count == 0) throw new InvalidDataException($"the evaluation data ({string.Join(", ", inputs)}) has no usable sample");
-        return new EvaluationSet(images.ToArray(), tokens.ToArray(), withLabels ? labels.ToArray() : null, count,
+        return new EvaluationSet(ImageRows.Concat(imageSize, images), tokens.ToArray(), withLabels ? labels.ToArray() : null, count,
             imageSize, contextLength, classes, templates);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka;
 using Akka.Actor;
 using Akka.Streams;
@@ -9,35 +10,39 @@ using TinyClip.Data.Pipeline;
 namespace TinyClip.Actors.Feeding;
 
 /// <summary>
-/// The Akka.Streams graph that feeds trainers:
+/// The Akka.Streams graph that feeds a node's trainers: one branch per lane with slots among the node's rows,
 /// <code>
-/// windows from cursor --SelectAsync(read-ahead)--> rows of a window --SelectMany--> candidates in order
+/// lane windows from the lane's position --SelectAsync(read-ahead)--> rows of a window --SelectMany--> candidates in order
 ///   --SelectAsync(decode-parallelism, on the decode dispatcher)--> processed samples (order kept)
-///   --StatefulSelectMany(BatchAssembler)--> TrainingBatch --> channel (capacity batches-in-flight)
+///   --StatefulSelectMany(LaneChunker)--> the lane's chunk of each global batch
 /// </code>
-/// Every stage is demand-driven with input buffers of one element, so what is alive is bounded by
-/// configuration: (read-ahead + 1) windows of K row groups of encoded bytes, decode-parallelism decoded
-/// samples (plus one per stage boundary), one batch being assembled and batches-in-flight in the channel.
+/// zipped (one chunk of every lane) into the node's rows of each global batch --> channel (capacity batches-in-flight).
+/// Every stage is demand-driven with input buffers of one element, so what is alive is bounded by configuration, per
+/// lane: (read-ahead + 1) windows of K row groups of encoded bytes, decode-parallelism decoded samples and one chunk.
 /// Ordered SelectAsync makes the output identical to <see cref="SampleSource"/>'s whatever the timing.
 /// </summary>
 public static class BatchFeed
 {
-    public static Source<TrainingBatch, NotUsed> Create(BatchPipeline pipeline, Cursor from, ActorSystem system)
+    public static Source<TrainingBatch, NotUsed> Create(BatchPipeline pipeline, Cursor from, RowRange rows, ActorSystem system)
     {
         var stream = pipeline.Settings.Stream;
         if (!system.Dispatchers.HasDispatcher(stream.DecodeDispatcher))
             throw new DataConfigurationException($"dispatcher '{stream.DecodeDispatcher}' (tinyclip.data.stream.decode-dispatcher) is not configured");
         var decodeDispatcher = system.Dispatchers.Lookup(stream.DecodeDispatcher);
 
-        return Source.FromEnumerator(() => pipeline.WindowsFrom(from).GetEnumerator())
-            .SelectAsync(stream.ReadAheadWindows, start => pipeline.LoadAsync(start))
-            .SelectMany(window => window.Candidates())
-            .SelectAsync(stream.DecodeParallelism, candidate => DispatcherWork.Run(decodeDispatcher, () => pipeline.Processor.Process(candidate)))
-            .StatefulSelectMany<ProcessedSample, TrainingBatch, NotUsed>(() =>
+        Source<LaneChunk, NotUsed> Lane(int lane) =>
+            Source.FromEnumerator(() => pipeline.WindowsFrom(lane, from.Lanes[lane]).GetEnumerator())
+                .SelectAsync(stream.ReadAheadWindows, start => pipeline.LoadAsync(start))
+                .SelectMany(window => window.Candidates())
+                .SelectAsync(stream.DecodeParallelism, candidate => DispatcherWork.Run(decodeDispatcher, () => pipeline.Processor.Process(candidate)))
+                .StatefulSelectMany<ProcessedSample, LaneChunk, NotUsed>(() => pipeline.NewChunker(lane, from.Lanes[lane]).Add);
+
+        return Source.ZipN(pipeline.Layout.LanesOverlapping(rows).Select(Lane).ToList())
+            .StatefulSelectMany<IImmutableList<LaneChunk>, TrainingBatch, NotUsed>(() =>
             {
-                // One assembler per materialisation: its state is the batch being filled.
-                var assembler = pipeline.NewAssembler(from);
-                return assembler.Add;
+                // One assembler per materialisation: its state is the number of the next global batch.
+                var assembler = pipeline.NewAssembler(from, rows);
+                return chunks => [assembler.Build(chunks)];
             })
             .WithAttributes(Attributes.CreateInputBuffer(1, 1));
     }
@@ -46,7 +51,7 @@ public static class BatchFeed
     /// Runs the graph into a bounded channel the trainer runtime reads from. The channel completes when
     /// the stream fails (the error surfaces on the reader) or is stopped with the returned handle.
     /// </summary>
-    public static FeedHandle RunToChannel(BatchPipeline pipeline, Cursor from, ActorSystem system)
+    public static FeedHandle RunToChannel(BatchPipeline pipeline, Cursor from, RowRange rows, ActorSystem system)
     {
         var channel = System.Threading.Channels.Channel.CreateBounded<TrainingBatch>(
             new System.Threading.Channels.BoundedChannelOptions(pipeline.Settings.Stream.BatchesInFlight)
@@ -54,7 +59,7 @@ public static class BatchFeed
                 SingleWriter = true,
                 FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait,
             });
-        var killSwitch = Create(pipeline, from, system)
+        var killSwitch = Create(pipeline, from, rows, system)
             .ViaMaterialized(KillSwitches.Single<TrainingBatch>(), Keep.Right)
             .To(ChannelSink.FromWriter(channel.Writer, isOwner: true))
             .Run(system.Materializer());

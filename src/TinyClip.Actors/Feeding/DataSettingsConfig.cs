@@ -25,7 +25,8 @@ public static class DataSettingsConfig
             new OrderSettings(
                 c.GetLong("order.seed", d.Order.Seed),
                 c.GetInt("order.batch-size", d.Order.BatchSize),
-                c.GetInt("order.window-row-groups", d.Order.WindowRowGroups)),
+                c.GetInt("order.window-row-groups", d.Order.WindowRowGroups),
+                c.GetInt("order.lanes", d.Order.Lanes)),
             new StreamSettings(
                 c.GetInt("stream.read-ahead-windows", d.Stream.ReadAheadWindows),
                 c.GetInt("stream.decode-parallelism", d.Stream.DecodeParallelism),

@@ -24,6 +24,11 @@ public sealed class RunMonitor : ReceiveActor
                 ["clip"] = r.Clip, ["lr"] = r.LearningRate, ["grad_norm"] = r.GradientNorm, ["skipped"] = r.Skipped,
                 ["samples_per_second"] = stepped.SamplesPerSecond, ["time"] = DateTimeOffset.UtcNow,
             };
+            if (stepped.Data is { } data)
+            {
+                record["samples_decoded"] = data.SamplesDecoded;
+                record["bytes_read"] = data.BytesRead;
+            }
             if (r.Masks is { } m)
             {
                 record["expected_sparsity"] = m.ExpectedSparsity;

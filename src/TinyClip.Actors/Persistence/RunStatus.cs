@@ -46,7 +46,7 @@ public sealed record RunStatus(IReadOnlyList<IStageEvent> Events, ResumePoint? R
         RunPlanned p => new() { ["type"] = "RunPlanned", ["plan"] = p.PlanHash, ["stages"] = p.Stages },
         StageStarted s => new() { ["type"] = "StageStarted", ["stage"] = s.Stage, ["kind"] = s.Kind, ["student"] = s.Student, ["source"] = s.Source },
         WorkersChanged w => new() { ["type"] = "WorkersChanged", ["generation"] = w.Generation, ["members"] = w.Members },
-        CheckpointCommitted c => new() { ["type"] = "CheckpointCommitted", ["stage"] = c.Stage, ["step"] = c.Step, ["samples"] = c.SamplesSeen, ["epoch"] = c.Epoch, ["file"] = c.File, ["sha256"] = c.Sha256 },
+        CheckpointCommitted c => new() { ["type"] = "CheckpointCommitted", ["stage"] = c.Stage, ["step"] = c.Step, ["samples"] = c.SamplesSeen, ["epoch"] = c.Cursor.Epoch, ["global_batch"] = c.Cursor.GlobalBatch, ["file"] = c.File, ["sha256"] = c.Sha256 },
         MaskStateRecorded m => new() { ["type"] = "MaskStateRecorded", ["stage"] = m.Stage, ["step"] = m.Step, ["expected_sparsity"] = m.ExpectedSparsity,
             ["target_sparsity"] = m.TargetSparsity, ["lambda1"] = m.Lambda1, ["lambda2"] = m.Lambda2, ["kept"] = m.Kept },
         MasksCommitted m => new() { ["type"] = "MasksCommitted", ["stage"] = m.Stage, ["step"] = m.Step, ["towers"] = m.Towers },

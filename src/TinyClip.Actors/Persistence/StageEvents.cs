@@ -1,3 +1,5 @@
+using TinyClip.Data.Ordering;
+
 namespace TinyClip.Actors.Persistence;
 
 /// <summary>An event of the stage-supervisor's journal (persistence id = the run id). Weights never go here, only file names and hashes.</summary>
@@ -12,8 +14,8 @@ public sealed record StageStarted(string Stage, string Kind, string Student, str
 /// <summary>Membership of the trainer group from this point on (a new generation starts at a checkpoint boundary).</summary>
 public sealed record WorkersChanged(int Generation, IReadOnlyList<string> Members, DateTimeOffset At) : IStageEvent;
 
-/// <summary>A checkpoint whose files are durable (written, fsynced, renamed). Epoch, GlobalBatch and Position are the data cursor of the next step.</summary>
-public sealed record CheckpointCommitted(string Stage, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position, string File, string Sha256, DateTimeOffset At) : IStageEvent;
+/// <summary>A checkpoint whose files are durable (written, fsynced, renamed). <paramref name="Cursor"/> is where the next step's batch starts (every lane's position).</summary>
+public sealed record CheckpointCommitted(string Stage, long Step, long SamplesSeen, Cursor Cursor, string File, string Sha256, DateTimeOffset At) : IStageEvent;
 
 /// <summary>
 /// Mask state of an auto stage at a committed checkpoint: expected and target sparsity, the lambdas, and what the

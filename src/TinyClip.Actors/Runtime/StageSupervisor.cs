@@ -191,7 +191,7 @@ public sealed class StageSupervisor : ReceivePersistentActor, IWithTimers
         if (!IsCurrent(written.Stage, written.Generation)) return;
         var events = new List<IStageEvent>
         {
-            new CheckpointCommitted(written.Stage, written.Step, written.SamplesSeen, written.Epoch, written.GlobalBatch, written.Position,
+            new CheckpointCommitted(written.Stage, written.Step, written.SamplesSeen, written.Cursor,
                 written.File, written.Sha256, DateTimeOffset.UtcNow),
         };
         if (written.Masks is { } m)

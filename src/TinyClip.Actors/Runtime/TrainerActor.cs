@@ -12,7 +12,8 @@ namespace TinyClip.Actors.Runtime;
 /// <summary>
 /// One trainer per device, on its own thread (a pinned dispatcher: TorchSharp's dispose scopes and no-grad mode are
 /// per thread). It translates messages into <see cref="TrainerCore"/> calls, one step per message so that control
-/// messages interleave; rank 0 writes checkpoints and the final student and reports them to the supervisor.
+/// messages interleave; rank 0 writes checkpoints and the final student and reports them to the supervisor; the first
+/// trainer of each node reports progress to its node's monitor.
 /// </summary>
 public sealed class TrainerActor : ReceiveActor
 {
@@ -78,22 +79,26 @@ public sealed class TrainerActor : ReceiveActor
             // Throughput is measured from the first batch on: the feed's start-up latency is a one-off (the
             // recovery benchmark measures it), not a cost per sample.
             if (_stepsSinceClock == 0) _clock.Restart();
+            var epoch = core.Cursor.Epoch;
             var report = core.Train(slice, run.Stop.IsRequested);
             _stepsSinceClock++;
             if (run.Setup.SampleLogPath is { } sampleLog)
                 File.AppendAllText(sampleLog, System.Text.Json.JsonSerializer.Serialize(new
                 {
                     stage = stage.Name, step = core.Step, generation = run.Setup.Assignment.Generation, rank = run.Setup.Rank,
-                    epoch = slice.Cursor.Epoch, samples = slice.SampleIds,
+                    epoch, samples = slice.SampleIds,
                 }) + "\n");
-            if (run.Setup.Rank == 0)
+            if (run.Setup.ReportsProgress)
             {
                 double samplesPerSecond = _stepsSinceClock * stage.BatchSize / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);
                 Context.Parent.Tell(new TrainerStepped(stage.Name, stage.Steps, stage.BatchSize, report, samplesPerSecond));
+            }
+            if (run.Setup.Rank == 0)
+            {
                 if (report.Pruned is { } towers)
                     run.Supervisor.Tell(new MasksPruned(stage.Name, run.Setup.Assignment.Generation, core.Step, towers));
                 if (!core.IsFinished && (run.Cadence.IsCheckpointStep(core.Step) || report.StopRequested))
-                    WriteCheckpoint(run, core, slice, report, stopAfter: report.StopRequested);
+                    WriteCheckpoint(run, core, report, stopAfter: report.StopRequested);
             }
             if (report.StopRequested && !core.IsFinished)
             {
@@ -109,20 +114,19 @@ public sealed class TrainerActor : ReceiveActor
         }
     }
 
-    private void WriteCheckpoint(StartTraining run, TrainerCore core, TrainingBatch slice, StepReport report, bool stopAfter)
+    private void WriteCheckpoint(StartTraining run, TrainerCore core, StepReport report, bool stopAfter)
     {
         var setup = run.Setup;
         var maskState = core.MaskState();
         string sha;
-        try { sha = _checkpoints!.Write(core.Step, core.Student, core.Optimizer, slice.Next, maskState); }
+        try { sha = _checkpoints!.Write(core.Step, core.Student, core.Optimizer, core.Cursor, maskState); }
         finally { foreach (var t in maskState?.Values ?? Enumerable.Empty<TorchSharp.torch.Tensor>()) t.Dispose(); }
         var masks = report.Masks is { } m && core.KeptStructure() is { } kept
             ? new MaskSnapshot(m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, kept)
             : null;
         _checkpoints!.PruneOlderThan(core.Step, _lastCommitted);
         run.Supervisor.Tell(new CheckpointWritten(setup.Assignment.Stage.Name, setup.Assignment.Generation, core.Step,
-            core.Step * setup.Assignment.Stage.BatchSize, slice.Next.Epoch, slice.Next.GlobalBatch, slice.Next.Position,
-            _checkpoints!.StudentPath(core.Step), sha, stopAfter, masks));
+            core.Step * setup.Assignment.Stage.BatchSize, core.Cursor, _checkpoints!.StudentPath(core.Step), sha, stopAfter, masks));
     }
 
     private void Finish(StartTraining run, TrainerCore core)

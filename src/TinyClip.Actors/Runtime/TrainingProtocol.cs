@@ -1,13 +1,14 @@
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
+using TinyClip.Data.Ordering;
 
 namespace TinyClip.Actors.Runtime;
 
 /// <summary>A committed checkpoint a stage may resume from.</summary>
-public sealed record CheckpointRef(string File, string Sha256, long Step, long Epoch, long GlobalBatch, long Position)
+public sealed record CheckpointRef(string File, string Sha256, long Step, Cursor Cursor)
 {
-    public static CheckpointRef From(CheckpointCommitted c) => new(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch, c.Position);
+    public static CheckpointRef From(CheckpointCommitted c) => new(c.File, c.Sha256, c.Step, c.Cursor);
 }
 
 /// <summary>
@@ -45,8 +46,7 @@ public sealed record RegisterNode(string Address, IReadOnlyList<string> Devices)
 /// Worker group -> supervisor: checkpoint files are durable; the supervisor persists <see cref="CheckpointCommitted"/>.
 /// <paramref name="StopAfter"/>: the group stopped on request after this checkpoint; the run ends once it is committed.
 /// </summary>
-public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, long Epoch, long GlobalBatch, long Position,
-    string File, string Sha256, bool StopAfter = false, MaskSnapshot? Masks = null) : ITinyClipMessage;
+public sealed record CheckpointWritten(string Stage, int Generation, long Step, long SamplesSeen, Cursor Cursor, string File, string Sha256, bool StopAfter = false, MaskSnapshot? Masks = null) : ITinyClipMessage;
 
 /// <summary>Supervisor -> the trainer that wrote it: the checkpoint at <paramref name="Step"/> is committed (its event is stored).</summary>
 public sealed record CheckpointAcknowledged(string Stage, int Generation, long Step) : ITinyClipMessage;

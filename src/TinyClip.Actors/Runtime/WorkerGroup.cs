@@ -20,8 +20,8 @@ public sealed record WorkerGroupSettings(
 
 /// <summary>
 /// The trainers of one process (one per device) and their data feed. For each RunStage it picks the checkpoint to
-/// resume from (the newest whose files verify), starts the feed at that checkpoint's cursor (taking this node's rows
-/// of every global batch), wires a fresh collective group (in-process, or across nodes when the generation spans
+/// resume from (the newest whose files verify), starts the feed at that checkpoint's cursor (reading and decoding only
+/// the lanes of this node's rows of every global batch), wires a fresh collective group (in-process, or across nodes when the generation spans
 /// several), and starts every trainer; any trainer's failure aborts the group and is reported once.
 /// </summary>
 public sealed class WorkerGroup : ReceiveActor
@@ -57,7 +57,7 @@ public sealed class WorkerGroup : ReceiveActor
         Receive<RunStage>(run => Start(run.Assignment, run.Topology));
         Receive<RunFinished>(_ => StopCurrent("the run finished"));
         Receive<StopGracefully>(_ => _stop.Request());
-        Receive<TrainerStepped>(stepped => _monitor.Forward(stepped));
+        Receive<TrainerStepped>(stepped => _monitor.Forward(stepped with { Data = _data.Work }));
         Receive<TrainerStopped>(stopped => _monitor.Forward(stopped));
         Receive<TrainerFailed>(OnTrainerFailed);
     }
@@ -84,7 +84,7 @@ public sealed class WorkerGroup : ReceiveActor
             _monitor.Tell(new StageResumed(assignment.Stage.Name, resumeFrom?.Step ?? 0, rejected));
         var verified = assignment with { ResumeFrom = resumeFrom is null ? Array.Empty<CheckpointRef>() : new[] { resumeFrom } };
         _current = verified;
-        var cursor = resumeFrom is null ? Cursor.StartOf(0) : new Cursor((int)resumeFrom.Epoch, resumeFrom.GlobalBatch, resumeFrom.Position);
+        var cursor = resumeFrom?.Cursor ?? _data.Start(verified.Stage);
 
         var local = topology.Local;
         if (local.Ranks != _trainers.Count)
@@ -92,11 +92,12 @@ public sealed class WorkerGroup : ReceiveActor
         _collective = _newCollective(topology);
         _feedCancellation = new CancellationTokenSource();
         var fanOut = new BatchFanOut(local.FirstRank, local.Ranks, topology.WorldSize, _settings.BatchesInFlight);
-        _ = fanOut.RunAsync(_data.Read(verified.Stage, cursor, _feedCancellation.Token), _feedCancellation.Token);
+        var rows = fanOut.NodeRows(verified.Stage.BatchSize);
+        _ = fanOut.RunAsync(_data.Read(verified.Stage, cursor, rows, _feedCancellation.Token), _feedCancellation.Token);
         var cadence = new CheckpointCadence(_settings.CheckpointEverySteps, verified.Stage.EvalEverySteps, verified.Stage.Auto?.PruneStep);
         for (int index = 0; index < local.Ranks; index++)
         {
-            var setup = new TrainerSetup(verified, local.FirstRank + index, topology.WorldSize, _settings.Devices[index], _settings.RunDirectory,
+            var setup = new TrainerSetup(verified, local.FirstRank + index, topology.WorldSize, cursor, ReportsProgress: index == 0, _settings.Devices[index], _settings.RunDirectory,
                 _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog);
             _trainers[index].Tell(new StartTraining(_attempt, setup, _collective.Members[index], fanOut.Reader(index), _stop, cadence, _supervisor,
                 _feedCancellation.Token));

@@ -35,8 +35,9 @@ public sealed record CheckpointCadence(long EverySteps, long EvalEverySteps, lon
         step % EverySteps == 0 || (EvalEverySteps > 0 && step % EvalEverySteps == 0) || step == PruneStep;
 }
 
-/// <summary>Trainer (rank 0) -> group: progress of the stage, for metrics and the display.</summary>
-public sealed record TrainerStepped(string Stage, long TotalSteps, int GlobalBatch, StepReport Report, double SamplesPerSecond);
+/// <summary>A node's first trainer -> group -> monitor: progress of the stage, for metrics and the display; the group adds its
+/// data plane's cumulative <paramref name="Data"/> work.</summary>
+public sealed record TrainerStepped(string Stage, long TotalSteps, int GlobalBatch, StepReport Report, double SamplesPerSecond, DataWork? Data = null);
 
 /// <summary>Group -> monitor: the stage resumes at <paramref name="Step"/>; <paramref name="Rejected"/> lists the newer checkpoints that failed verification.</summary>
 public sealed record StageResumed(string Stage, long Step, IReadOnlyList<string> Rejected);

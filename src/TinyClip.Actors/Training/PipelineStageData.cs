@@ -13,22 +13,22 @@ namespace TinyClip.Actors.Training;
 
 /// <summary>
 /// A stage's global batches from the training manifest through the Akka.Streams feed: the stage's batch size, the
-/// run's seed, and the student's image size and context length (teacher and student see the same inputs).
+/// run's seed, and the student's image size and context length (teacher and student see the same inputs). Only the
+/// lanes of the node's rows are read and decoded; the counters add up this node's work over all stages.
 /// </summary>
 public sealed class PipelineStageData(
     DatasetManifest manifest, DataSettings settings, long seed, ICaptionTokenizer tokenizer, QuarantineLog quarantine,
     ActorSystem system, Func<StageSpec, (int ImageSize, int ContextLength)> geometry) : IStageDataSource
 {
-    public async IAsyncEnumerable<TrainingBatch> Read(StageSpec stage, Cursor from, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private readonly PipelineCounters _counters = new();
+
+    public DataWork Work => new(_counters.SamplesDecoded + _counters.SamplesFailed, _counters.BytesRead);
+
+    public Cursor Start(StageSpec stage) => Pipeline(stage).Start;
+
+    public async IAsyncEnumerable<TrainingBatch> Read(StageSpec stage, Cursor from, RowRange rows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var (imageSize, contextLength) = geometry(stage);
-        var stageSettings = settings with
-        {
-            Decode = settings.Decode with { ImageSize = imageSize, ContextLength = contextLength },
-            Order = settings.Order with { BatchSize = stage.BatchSize, Seed = seed },
-        };
-        var pipeline = new BatchPipeline(manifest, stageSettings, tokenizer, quarantine);
-        var feed = BatchFeed.RunToChannel(pipeline, from, system);
+        var feed = BatchFeed.RunToChannel(Pipeline(stage), from, rows, system);
         try
         {
             await foreach (var batch in feed.Batches.ReadAllAsync(cancellationToken))
@@ -38,5 +38,16 @@ public sealed class PipelineStageData(
         {
             feed.Stop();
         }
+    }
+
+    private BatchPipeline Pipeline(StageSpec stage)
+    {
+        var (imageSize, contextLength) = geometry(stage);
+        var stageSettings = settings with
+        {
+            Decode = settings.Decode with { ImageSize = imageSize, ContextLength = contextLength },
+            Order = settings.Order with { BatchSize = stage.BatchSize, Seed = seed },
+        };
+        return new BatchPipeline(manifest, stageSettings, tokenizer, quarantine, counters: _counters);
     }
 }

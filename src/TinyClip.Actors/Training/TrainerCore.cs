@@ -1,5 +1,6 @@
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Model;
 using TinyClip.Model.Losses;
@@ -11,7 +12,7 @@ namespace TinyClip.Actors.Training;
 
 /// <summary>
 /// One data-parallel trainer's work for a stage, without actors: a frozen teacher, a student, its optimiser and
-/// schedule, and the exact global-batch step of METHOD.md section 1 ("whole loss, own slice": features are
+/// schedule, the check that every member holds its rows of the same global batch, and the exact global-batch step of METHOD.md section 1 ("whole loss, own slice": features are
 /// all-gathered, every trainer computes the whole N x N loss and back-propagates its own rows, parameter gradients
 /// are summed). Every member of a group makes the same collective calls in the same order, so all stay in lock-step
 /// and hold identical weights.
@@ -24,6 +25,7 @@ public sealed class TrainerCore : IDisposable
     private readonly ClipModel? _teacher;
     private readonly ShardedContrastiveStep _step;
     private readonly LearningRateSchedule _schedule;
+    private readonly BatchAgreement _agreement;
     private IReadOnlyList<TorchSharp.Modules.Parameter> _trainable;
     private MaskLearning? _masks;
     private int _nonFiniteInRow;
@@ -43,6 +45,7 @@ public sealed class TrainerCore : IDisposable
         _step = new ShardedContrastiveStep(new DistillationObjective(new DistillationSettings(
             stage.Loss.Alpha, stage.Loss.Weight, stage.Loss.FixedLogitScale, stage.Loss.LearnableLogitScale, stage.Loss.TeacherOwnLogitScale)));
         _schedule = new LearningRateSchedule(stage.Optimization.LearningRate, stage.Optimization.WarmupSteps, stage.Steps);
+        _agreement = new BatchAgreement(setup.Start);
         _trainable = student.parameters().Where(p => p.requires_grad).ToList();
         _step.Objective.ConstrainStudentLogitScale(student.LogitScale);
     }
@@ -56,6 +59,9 @@ public sealed class TrainerCore : IDisposable
     /// <summary>What the deterministic masks keep now, while an auto stage learns its masks; null otherwise.</summary>
     public IReadOnlyList<TowerStructure>? KeptStructure() => _masks?.Masked.KeptStructure();
 
+
+    /// <summary>Where the next step's batch starts (every lane's position): what a checkpoint after the last step records.</summary>
+    public Cursor Cursor => _agreement.Expected;
 
     /// <summary>Steps of this stage already taken.</summary>
     public long Step { get; private set; }
@@ -116,11 +122,12 @@ public sealed class TrainerCore : IDisposable
         using var scope = NewDisposeScope();
         int b = _setup.LocalBatch;
         if (slice.Count != b) throw new InvalidOperationException($"trainer {_setup.Rank} got {slice.Count} rows, expected {b}");
+        AgreeOnBatch(slice);
         Student.train();
         Optimizer.ZeroGrad();
         _masks?.Optimizer.ZeroGrad();
         var masks = _masks?.Sample(Step);
-        var images = tensor(slice.Images, new long[] { b, 3, slice.ImageSize, slice.ImageSize }).to(_device);
+        var images = ImageInput.ToDevice(slice.Images, _device);
         var tokens = tensor(slice.Tokens, new long[] { b, slice.ContextLength }).to(ScalarType.Int64).to(_device);
 
         ClipFeatures? localTeacher = null;
@@ -176,6 +183,14 @@ public sealed class TrainerCore : IDisposable
         Optimizer = NewOptimizer(pruned, Stage.Optimization);
         _trainable = pruned.parameters().Where(p => p.requires_grad).ToList();
         return structure;
+    }
+
+    /// <summary>Every member shows the others which batch it holds before any work is done on it (see <see cref="BatchAgreement"/>).</summary>
+    private void AgreeOnBatch(TrainingBatch slice)
+    {
+        var report = BatchReport.Of(slice);
+        var reports = _collective.WorldSize == 1 ? [report] : BatchReportCodec.DecodeAll(_collective.AllGather(BatchReportCodec.Encode(report), Tag("batch")));
+        _agreement.Agree(reports);
     }
 
     /// <summary>All-gathers student (and teacher) features: one message per member holding its rows of all four matrices.</summary>

@@ -1,14 +1,19 @@
 using TinyClip.Actors.Runtime;
+using TinyClip.Data.Ordering;
 
 namespace TinyClip.Actors.Training;
 
 /// <summary>What one trainer needs to build its models for a stage.</summary>
 /// <param name="Device">"cpu" or "cuda:N".</param>
 /// <param name="VocabularySize">The run's tokenizer vocabulary (token rows of a student built from scratch).</param>
+/// <param name="Start">Where the first batch starts: the resume checkpoint's cursor, or the stage's start.</param>
+/// <param name="ReportsProgress">This trainer reports each step to its node's monitor (one per node, so every node logs its metrics).</param>
 public sealed record TrainerSetup(
     StageAssignment Assignment,
     int Rank,
     int WorldSize,
+    Cursor Start,
+    bool ReportsProgress,
     string Device,
     string RunDirectory,
     int VocabularySize,

@@ -4,23 +4,30 @@ using System.Text.Json.Serialization;
 namespace TinyClip.Data.Ordering;
 
 /// <summary>
-/// Where a batch starts: global batch <paramref name="GlobalBatch"/> of <paramref name="Epoch"/>, whose
-/// first candidate sample is at <paramref name="Position"/> in the epoch's order. Position equals
-/// GlobalBatch*N until a sample fails to decode: failed samples are skipped and the batch is filled with
-/// the next samples of the order, so later batches start further on. Storing the position makes resume
-/// exact without decoding the skipped prefix again. Persist <see cref="TrainingBatch.Next"/> of the last
-/// trained batch and start from it.
+/// Where a global batch starts: its index <paramref name="GlobalBatch"/> in the stage, and for every lane where that
+/// lane's stream continues. A lane skips samples that fail to decode and fills its slots with the next ones of its own
+/// order, so lanes drift apart; storing each lane's position makes resume exact without decoding skipped samples again.
+/// A cursor holds no trainer or node count: it resumes with any. Persist the cursor after the last trained batch.
 /// </summary>
 public sealed record Cursor(
-    [property: JsonPropertyName("epoch")] int Epoch,
     [property: JsonPropertyName("global_batch")] long GlobalBatch,
-    [property: JsonPropertyName("position")] long Position)
+    [property: JsonPropertyName("lanes")] IReadOnlyList<LanePosition> Lanes)
 {
-    /// <summary>The first batch of an epoch.</summary>
-    public static Cursor StartOf(int epoch) => new(epoch, 0, 0);
+    /// <summary>The first batch of a stage: every lane at the start of epoch 0.</summary>
+    public static Cursor Start(int lanes) => new(0, Enumerable.Repeat(LanePosition.Start, lanes).ToArray());
+
+    /// <summary>The earliest epoch any lane is in (lanes change epochs independently, each when its share runs out).</summary>
+    [JsonIgnore]
+    public int Epoch => Lanes.Count == 0 ? 0 : Lanes.Min(l => l.Epoch);
 
     public string ToJson() => JsonSerializer.Serialize(this);
 
     public static Cursor FromJson(string json) =>
         JsonSerializer.Deserialize<Cursor>(json) ?? throw new DataConfigurationException("empty cursor JSON");
+
+    public bool Equals(Cursor? other) => other is not null && GlobalBatch == other.GlobalBatch && Lanes.SequenceEqual(other.Lanes);
+
+    public override int GetHashCode() => Lanes.Aggregate(GlobalBatch.GetHashCode(), HashCode.Combine);
+
+    public override string ToString() => $"global batch {GlobalBatch}, lanes [{string.Join("; ", Lanes)}]";
 }

@@ -10,8 +10,8 @@ namespace TinyClip.Data.Pipeline;
 
 /// <summary>
 /// Every usable sample of a (held-out) dataset exactly once, in manifest order, with the eval
-/// transform; the last batch may be short. Evaluation needs all samples and no shuffle, unlike training.
-/// Cursors count batches of epoch 0 and positions in manifest order.
+/// transform; the last batch may be short. Evaluation needs all samples and no shuffle, unlike training:
+/// each batch is a whole batch of one lane, numbered from 0.
 /// </summary>
 public sealed class EvaluationReader
 {
@@ -34,7 +34,7 @@ public sealed class EvaluationReader
     public async IAsyncEnumerable<TrainingBatch> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var pending = new List<ProcessedSample>();
-        var cursor = Cursor.StartOf(0);
+        long index = 0;
         var parallelism = _settings.Stream.DecodeParallelism;
         foreach (var group in _manifest.RowGroups)
         {
@@ -46,30 +46,35 @@ public sealed class EvaluationReader
                 pending.AddRange(processed.Where(p => p.IsUsable));
                 while (pending.Count >= _settings.Order.BatchSize)
                 {
-                    var batch = Build(cursor, pending[.._settings.Order.BatchSize]);
+                    var batch = Build(index++, pending[.._settings.Order.BatchSize]);
                     pending.RemoveRange(0, _settings.Order.BatchSize);
-                    cursor = batch.Next;
                     yield return batch;
                 }
             }
         }
-        if (pending.Count > 0) yield return Build(cursor, pending);
+        if (pending.Count > 0) yield return Build(index, pending);
     }
 
-    private TrainingBatch Build(Cursor cursor, IReadOnlyList<ProcessedSample> samples)
+    private TrainingBatch Build(long index, IReadOnlyList<ProcessedSample> samples)
     {
         var withLabels = _manifest.Files.All(f => f.Columns.LabelColumn is not null);
-        foreach (var _ in samples) Counters.SampleCopiedIntoBatch();
+        var images = new ImageRowsBuilder(_settings.Decode.ImageSize, samples.Count);
+        for (var row = 0; row < samples.Count; row++)
+        {
+            samples[row].Pixels!.CopyTo(images.Row(row));
+            Counters.SampleCopiedIntoBatch();
+        }
         Counters.BatchAssembled();
         return new TrainingBatch(
-            cursor,
-            new Cursor(0, cursor.GlobalBatch + 1, samples[^1].Candidate.Position + 1),
-            samples.SelectMany(s => s.Image!).ToArray(),
+            index,
+            new LaneLayout(1, samples.Count),
+            RowRange.All(samples.Count),
+            images.Build(),
             samples.SelectMany(s => s.Tokens!).ToArray(),
             withLabels ? samples.Select(s => s.Candidate.Raw.Label ?? -1).ToArray() : null,
             samples.Select(s => s.Candidate.Raw.Key).ToArray(),
             samples.Select(s => s.Candidate.Raw.SampleId).ToArray(),
-            _settings.Decode.ImageSize,
-            _settings.Decode.ContextLength);
+            _settings.Decode.ContextLength,
+            []);
     }
 }

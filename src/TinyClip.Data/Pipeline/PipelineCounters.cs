@@ -3,13 +3,13 @@ namespace TinyClip.Data.Pipeline;
 /// <summary>
 /// Live and peak counts of what the pipeline holds, so tests and metrics can check that memory is
 /// bounded by configuration: row groups resident (encoded bytes), decoded samples not yet copied
-/// into a batch, and batches assembled.
+/// into a batch, batches assembled, and the work done: samples decoded, bytes read.
 /// </summary>
 public sealed class PipelineCounters
 {
     private long _rowGroupsResident, _peakRowGroupsResident;
     private long _decodedAlive, _peakDecodedAlive;
-    private long _samplesDecoded, _samplesFailed, _batchesAssembled, _samplesDropped;
+    private long _samplesDecoded, _samplesFailed, _batchesAssembled, _bytesRead;
 
     public long RowGroupsResident => Interlocked.Read(ref _rowGroupsResident);
     public long PeakRowGroupsResident => Interlocked.Read(ref _peakRowGroupsResident);
@@ -18,8 +18,8 @@ public sealed class PipelineCounters
     public long SamplesDecoded => Interlocked.Read(ref _samplesDecoded);
     public long SamplesFailed => Interlocked.Read(ref _samplesFailed);
     public long BatchesAssembled => Interlocked.Read(ref _batchesAssembled);
-    /// <summary>Usable samples left at the end of an epoch that did not fill a batch.</summary>
-    public long SamplesDroppedAtEpochEnd => Interlocked.Read(ref _samplesDropped);
+    /// <summary>Bytes of Parquet row groups read (what the readers asked of the files).</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     public void RowGroupsLoaded(int count) => RaisePeak(ref _peakRowGroupsResident, Interlocked.Add(ref _rowGroupsResident, count));
     public void RowGroupsReleased(int count) => Interlocked.Add(ref _rowGroupsResident, -count);
@@ -33,7 +33,7 @@ public sealed class PipelineCounters
     public void SampleCopiedIntoBatch() => Interlocked.Decrement(ref _decodedAlive);
     public void SampleFailed() => Interlocked.Increment(ref _samplesFailed);
     public void BatchAssembled() => Interlocked.Increment(ref _batchesAssembled);
-    public void SamplesDropped(int count) => Interlocked.Add(ref _samplesDropped, count);
+    public void Read(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
 
     private static void RaisePeak(ref long peak, long value)
     {

@@ -6,7 +6,7 @@ using TinyClip.Data.Text;
 namespace TinyClip.Data.Pipeline;
 
 /// <summary>
-/// Decode, transform, normalise and tokenise one candidate. Never throws for bad data: any failure
+/// Decode, transform and tokenise one candidate (pixels stay bytes; the trainer normalises them). Never throws for bad data: any failure
 /// becomes a <see cref="ProcessedSample"/> with a reason, recorded in the quarantine log.
 /// Thread-safe; the result depends only on the candidate, the settings and the seed.
 /// </summary>
@@ -61,15 +61,15 @@ public sealed class SampleProcessor
         }
     }
 
-    private float[] DecodeImage(byte[] bytes, int epoch, long sampleId)
+    private byte[] DecodeImage(byte[] bytes, int epoch, long sampleId)
     {
         using var image = _decoder.Decode(bytes);
         if (_mode == TransformMode.Train)
             _trainCrop.Apply(image, new DeterministicRandom(DeterministicRandom.Mix(_seed, epoch, sampleId)));
         else
             _evalCrop.Apply(image);
-        var pixels = new float[3 * _settings.ImageSize * _settings.ImageSize];
-        ChwNormalizer.Write(image, pixels);
+        var pixels = new byte[3 * _settings.ImageSize * _settings.ImageSize];
+        ChwPixels.Write(image, pixels);
         return pixels;
     }
 }

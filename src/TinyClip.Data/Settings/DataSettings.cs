@@ -19,6 +19,7 @@ public sealed record DataSettings(
         Require(Decode.MinScale > 0 && Decode.MinScale <= Decode.MaxScale && Decode.MaxScale <= 1, "decode scale must satisfy 0 < min <= max <= 1");
         Require(Order.BatchSize > 0, "order.batch-size must be positive");
         Require(Order.WindowRowGroups > 0, "order.window-row-groups must be positive");
+        Require(Order.Lanes > 0, "order.lanes must be positive");
         Require(Stream.ReadAheadWindows > 0, "stream.read-ahead-windows must be positive");
         Require(Stream.DecodeParallelism > 0, "stream.decode-parallelism must be positive");
         Require(Stream.BatchesInFlight > 0, "stream.batches-in-flight must be positive");

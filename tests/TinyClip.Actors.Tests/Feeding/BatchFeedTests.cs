@@ -19,7 +19,7 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         // 60 rows, 6 corrupt: 9 batches of 6 per epoch; 20 batches cross two epoch boundaries.
         var expected = await TakeAsync(new SampleSource(pipeline).ReadAsync(Cursor.StartOf(0)), 20);
 
-        var streamed = await ReadAsync(BatchFeed.RunToChannel(pipeline, Cursor.StartOf(0), Sys), 20);
+        var streamed = await ReadAsync(BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), Sys), 20);
         var resumed = await ReadAsync(BatchFeed.RunToChannel(pipeline, expected[6].Next, Sys), 13);
 
         Assert.Equal(expected.Select(b => b.Cursor), streamed.Select(b => b.Cursor));
@@ -36,7 +36,7 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         await FeedFixture.WriteShardsAsync(_directory, files: 4, rowsPerFile: 50);
         var pipeline = await FeedFixture.PipelineAsync(_directory, Sys.Settings.Config,
             s => s with { Stream = s.Stream with { ReadAheadWindows = 1, BatchesInFlight = 2, DecodeParallelism = 3 } });
-        var feed = BatchFeed.RunToChannel(pipeline, Cursor.StartOf(0), Sys);
+        var feed = BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), Sys);
 
         for (var consumed = 1; consumed <= 40; consumed++)
         {
@@ -62,7 +62,7 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         await Data.Writing.Img2DatasetWriter.WriteAsync(Path.Combine(_directory, "bad.parquet"), rows, rowGroupSize: 4);
         var pipeline = await FeedFixture.PipelineAsync(_directory, Sys.Settings.Config);
 
-        var feed = BatchFeed.RunToChannel(pipeline, Cursor.StartOf(0), Sys);
+        var feed = BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), Sys);
 
         var error = await Assert.ThrowsAnyAsync<Exception>(async () => await feed.Batches.ReadAsync());
         Assert.Contains("fewer than 6 usable samples", error.ToString());
@@ -74,7 +74,7 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         await FeedFixture.WriteShardsAsync(_directory, files: 1, rowsPerFile: 10);
         var pipeline = await FeedFixture.PipelineAsync(_directory, Sys.Settings.Config,
             s => s with { Stream = s.Stream with { DecodeDispatcher = "no-such-dispatcher" } });
-        var error = Assert.Throws<DataConfigurationException>(() => BatchFeed.Create(pipeline, Cursor.StartOf(0), Sys));
+        var error = Assert.Throws<DataConfigurationException>(() => BatchFeed.Create(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), Sys));
         Assert.Contains("no-such-dispatcher", error.Message);
     }
 

@@ -68,7 +68,7 @@ public sealed class StreamThroughputBenchmark : IBenchmark
         var pipeline = await SyntheticShards.PipelineAsync(train, settings, cancellationToken);
         return await Stopwatches.TimeAsync(async () =>
         {
-            var feed = BatchFeed.RunToChannel(pipeline, Cursor.StartOf(0), system);
+            var feed = BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), system);
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -91,7 +91,7 @@ public sealed class StreamingMemoryBenchmark : IBenchmark
         long sampledPeak = startup;
         using var sampler = new Timer(_ => Interlocked.Exchange(ref sampledPeak, Math.Max(Interlocked.Read(ref sampledPeak), ProcessMemory.Resident())), null, 0, 20);
         var clock = Stopwatch.StartNew();
-        var feed = BatchFeed.RunToChannel(pipeline, Cursor.StartOf(0), system);
+        var feed = BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), system);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         for (int b = 0; b < rows / BatchSize; b++) await feed.Batches.ReadAsync(timeout.Token);
         feed.Stop();

@@ -9,12 +9,13 @@ namespace TinyClip.Data.Tests.Support;
 /// <summary>Builds small pipelines and drains batches for assertions.</summary>
 public static class Pipelines
 {
-    public static DataSettings Settings(int batchSize = 4, int window = 2, long seed = 7, int imageSize = 8, int parallelism = 2, ColumnNames? columns = null) =>
+    /// <summary>Settings of small test pipelines; one lane unless a test is about lanes.</summary>
+    public static DataSettings Settings(int batchSize = 4, int window = 2, long seed = 7, int imageSize = 8, int parallelism = 2, ColumnNames? columns = null, int lanes = 1) =>
         DataSettings.Default with
         {
             Columns = columns ?? new ColumnNames(),
             Decode = new DecodeSettings(ImageSize: imageSize, ContextLength: 8),
-            Order = new OrderSettings(seed, batchSize, window),
+            Order = new OrderSettings(seed, batchSize, window, lanes),
             Stream = new StreamSettings(DecodeParallelism: parallelism),
         };
 
@@ -25,10 +26,11 @@ public static class Pipelines
         return new BatchPipeline(manifest, settings, new WordHashTokenizer(), quarantine, mode);
     }
 
-    public static async Task<List<TrainingBatch>> TakeAsync(BatchPipeline pipeline, Cursor from, int count)
+    /// <param name="rows">A node's rows; null for whole batches.</param>
+    public static async Task<List<TrainingBatch>> TakeAsync(BatchPipeline pipeline, Cursor from, int count, RowRange? rows = null)
     {
         var batches = new List<TrainingBatch>();
-        await foreach (var batch in new SampleSource(pipeline).ReadAsync(from))
+        await foreach (var batch in new SampleSource(pipeline).ReadAsync(from, rows))
         {
             batches.Add(batch);
             if (batches.Count == count) break;
