@@ -16,17 +16,38 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
     {
         await FeedFixture.WriteShardsAsync(_directory, files: 3, rowsPerFile: 20);
         var pipeline = await FeedFixture.PipelineAsync(_directory, Sys.Settings.Config);
-        // 60 rows, 6 corrupt: 9 batches of 6 per epoch; 20 batches cross two epoch boundaries.
-        var expected = await TakeAsync(new SampleSource(pipeline).ReadAsync(Cursor.StartOf(0)), 20);
+        // 60 rows, 6 corrupt, in 12 row groups; N = 6 gives 6 lanes of one slot and 2 row groups an epoch each:
+        // 20 batches take every lane through its share of epoch 0 and into epoch 1.
+        Assert.Equal(6, pipeline.Layout.Lanes);
+        var whole = RowRange.All(6);
+        var expected = await TakeAsync(new SampleSource(pipeline).ReadAsync(pipeline.Start), 20);
 
-        var streamed = await ReadAsync(BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), Sys), 20);
-        var resumed = await ReadAsync(BatchFeed.RunToChannel(pipeline, expected[6].Next, Sys), 13);
+        var streamed = await ReadAsync(BatchFeed.RunToChannel(pipeline, pipeline.Start, whole, Sys), 20);
+        var resumed = await ReadAsync(BatchFeed.RunToChannel(pipeline, expected[6].Next, whole, Sys), 13);
 
         Assert.Equal(expected.Select(b => b.Cursor), streamed.Select(b => b.Cursor));
         Assert.Equal(expected.SelectMany(b => b.SampleIds), streamed.SelectMany(b => b.SampleIds));
-        Assert.Equal(expected.SelectMany(b => b.Images), streamed.SelectMany(b => b.Images));
+        Assert.Equal(expected.SelectMany(b => b.Images.ToArray()), streamed.SelectMany(b => b.Images.ToArray()));
         Assert.Equal(expected.Skip(7).SelectMany(b => b.SampleIds), resumed.SelectMany(b => b.SampleIds));
-        Assert.Contains(expected, b => b.Cursor.Epoch == 2);
+        Assert.Contains(expected, b => b.Next.Epoch == 1);
+    }
+
+    [Fact]
+    public async Task A_nodes_graph_reads_only_the_lanes_of_its_rows_and_yields_those_rows_of_every_batch()
+    {
+        await FeedFixture.WriteShardsAsync(_directory, files: 3, rowsPerFile: 20);
+        var everything = await FeedFixture.PipelineAsync(_directory, Sys.Settings.Config);
+        var node = await FeedFixture.PipelineAsync(_directory, Sys.Settings.Config);
+        var rows = new RowRange(2, 4); // lanes 2 and 3 of 6
+
+        var expected = await ReadAsync(BatchFeed.RunToChannel(everything, everything.Start, RowRange.All(6), Sys), 12);
+        var streamed = await ReadAsync(BatchFeed.RunToChannel(node, node.Start, rows, Sys), 12);
+
+        Assert.Equal(expected.Select(b => b.Slice(rows).SampleIds), streamed.Select(b => b.SampleIds));
+        Assert.Equal(expected.Select(b => b.Slice(rows).Images.ToArray()), streamed.Select(b => b.Images.ToArray()));
+        Assert.All(streamed, b => Assert.Equal([2, 3], b.Lanes.Select(l => l.Lane)));
+        // The node decodes its 2 lanes of 6 (plus what the stream decodes ahead): about a third of the work.
+        Assert.InRange(node.Counters.SamplesDecoded + node.Counters.SamplesFailed, 24, (everything.Counters.SamplesDecoded + everything.Counters.SamplesFailed) / 2);
     }
 
     [Fact]
@@ -49,9 +70,11 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         }
         feed.Stop();
 
+        // Per lane: (read-ahead + 1) windows of K = 2 row groups, and decode-parallelism samples plus one at each stage boundary.
         var counters = pipeline.Counters;
-        Assert.True(counters.PeakRowGroupsResident <= (1 + 1) * 2, $"peak row groups {counters.PeakRowGroupsResident}");
-        Assert.True(counters.PeakDecodedSamplesAlive <= 3 + 2, $"peak decoded samples {counters.PeakDecodedSamplesAlive}");
+        var lanes = pipeline.Layout.Lanes;
+        Assert.True(counters.PeakRowGroupsResident <= lanes * (1 + 1) * 2, $"peak row groups {counters.PeakRowGroupsResident} for {lanes} lanes");
+        Assert.True(counters.PeakDecodedSamplesAlive <= lanes * (3 + 2), $"peak decoded samples {counters.PeakDecodedSamplesAlive} for {lanes} lanes");
     }
 
     [Fact]
@@ -65,7 +88,7 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         var feed = BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), Sys);
 
         var error = await Assert.ThrowsAnyAsync<Exception>(async () => await feed.Batches.ReadAsync());
-        Assert.Contains("fewer than 6 usable samples", error.ToString());
+        Assert.Contains("has no usable sample in its share of epoch 0", error.ToString());
     }
 
     [Fact]

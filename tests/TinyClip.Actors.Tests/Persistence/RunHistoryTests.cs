@@ -1,3 +1,4 @@
+using TinyClip.Data.Ordering;
 using TinyClip.Actors.Persistence;
 
 namespace TinyClip.Actors.Tests.Persistence;
@@ -13,11 +14,11 @@ public class RunHistoryTests
         {
             new RunPlanned("h", new[] { "teacher", "student" }, At),
             new StageStarted("teacher", "teacher", "tiny", "scratch", At),
-            new CheckpointCommitted("teacher", 10, 640, 0, 10, 10, "t10", "a", At),
+            new CheckpointCommitted("teacher", 10, 640, new Cursor(10, [new LanePosition(0, 10)]), "t10", "a", At),
             new StageCompleted("teacher", "t-final", "b", new Dictionary<string, double>(), At),
             new StageStarted("student", "distill", "tiny", "scratch", At),
-            new CheckpointCommitted("student", 5, 320, 0, 5, 5, "s5", "c", At),
-            new CheckpointCommitted("student", 10, 640, 0, 10, 10, "s10", "d", At),
+            new CheckpointCommitted("student", 5, 320, new Cursor(5, [new LanePosition(0, 5)]), "s5", "c", At),
+            new CheckpointCommitted("student", 10, 640, new Cursor(10, [new LanePosition(0, 10)]), "s10", "d", At),
         });
         var resume = history.Resume!;
         Assert.Equal("student", resume.Stage);

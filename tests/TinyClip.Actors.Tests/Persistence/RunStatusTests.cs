@@ -1,3 +1,4 @@
+using TinyClip.Data.Ordering;
 using System.Text.Json;
 using TinyClip.Actors.Persistence;
 
@@ -14,7 +15,7 @@ public sealed class RunStatusTests
         new RunPlanned("plan-1", ["teacher"], At),
         new WorkersChanged(1, ["local/trainer-0:cpu"], At),
         new StageStarted("teacher", "teacher", "tiny-test", "scratch", At),
-        new CheckpointCommitted("teacher", 2, 32, 0, 2, 0, "/run/checkpoints/teacher/step-2.safetensors", CheckpointSha, At),
+        new CheckpointCommitted("teacher", 2, 32, new Cursor(2, [new LanePosition(0, 0)]), "/run/checkpoints/teacher/step-2.safetensors", CheckpointSha, At),
         new StageCompleted("teacher", "/run/students/teacher.safetensors", StudentSha, new Dictionary<string, double> { ["params_image"] = 10 }, At),
     ];
 

@@ -1,3 +1,4 @@
+using TinyClip.Data.Ordering;
 using Akka.Actor;
 using Akka.Configuration;
 using TinyClip.Actors.Configuration;
@@ -45,9 +46,9 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
             Assert.Equal(("t", 1, 0), (run.Stage.Name, run.Generation, run.ResumeFrom.Count));
             Assert.Equal("scratch", run.StudentInit);
             Assert.Null(run.TeacherCheckpoint);
-            supervisor.Tell(new CheckpointWritten("t", 1, 10, 640, 0, 10, 10, "t-10.safetensors", "aa"));
-            supervisor.Tell(new CheckpointWritten("t", 1, 20, 1280, 0, 20, 20, "t-20.safetensors", "bb"));
-            supervisor.Tell(new CheckpointWritten("t", 7, 25, 1600, 0, 25, 25, "stale-generation.safetensors", "cc"));
+            supervisor.Tell(new CheckpointWritten("t", 1, 10, 640, new Cursor(10, [new LanePosition(0, 10)]), "t-10.safetensors", "aa"));
+            supervisor.Tell(new CheckpointWritten("t", 1, 20, 1280, new Cursor(20, [new LanePosition(0, 20)]), "t-20.safetensors", "bb"));
+            supervisor.Tell(new CheckpointWritten("t", 7, 25, 1600, new Cursor(25, [new LanePosition(0, 25)]), "stale-generation.safetensors", "cc"));
             var history = supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult();
             Assert.Equal(2, history.Events.OfType<CheckpointCommitted>().Count());
         }

@@ -1,3 +1,4 @@
+using TinyClip.Data.Ordering;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit;
@@ -69,12 +70,12 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
         Assert.Equal(1, a.ExpectMsg<RunStage>(Wait).Topology.WorldSize);
         Register(b, supervisor, B, "cpu");
         b.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // joins at the next checkpoint, not in the middle of a step
-        supervisor.Tell(new CheckpointWritten("s", 1, 10, 120, 0, 10, 10, "s-10.safetensors", "aa"));
+        supervisor.Tell(new CheckpointWritten("s", 1, 10, 120, new Cursor(10, [new LanePosition(0, 10)]), "s-10.safetensors", "aa"));
         var first = a.ExpectMsg<RunStage>(Wait);
         b.ExpectMsg<RunStage>(Wait);
         Assert.Equal((2, 2, 10L), (first.Assignment.Generation, first.Topology.WorldSize, first.Assignment.ResumeFrom[0].Step));
 
-        supervisor.Tell(new CheckpointWritten("s", 2, 20, 240, 0, 20, 20, "s-20.safetensors", "bb"));
+        supervisor.Tell(new CheckpointWritten("s", 2, 20, 240, new Cursor(20, [new LanePosition(0, 20)]), "s-20.safetensors", "bb"));
         Sys.Stop(b.Ref); // node B's process dies: its agent terminates
         var survivor = a.ExpectMsg<RunStage>(Wait);
         Assert.Equal(3, survivor.Assignment.Generation);
@@ -83,8 +84,8 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
         Assert.Equal(12, survivor.Assignment.Stage.BatchSize); // the same global batch with fewer trainers
 
         // A late report of the lost generation is ignored; the survivor's reports are committed.
-        supervisor.Tell(new CheckpointWritten("s", 2, 25, 300, 0, 25, 25, "stale.safetensors", "cc"));
-        supervisor.Tell(new CheckpointWritten("s", 3, 25, 300, 0, 25, 25, "s-25.safetensors", "dd"));
+        supervisor.Tell(new CheckpointWritten("s", 2, 25, 300, new Cursor(25, [new LanePosition(0, 25)]), "stale.safetensors", "cc"));
+        supervisor.Tell(new CheckpointWritten("s", 3, 25, 300, new Cursor(25, [new LanePosition(0, 25)]), "s-25.safetensors", "dd"));
         var history = History(supervisor).Events;
         Assert.Equal(new long[] { 10, 20, 25 }, history.OfType<CheckpointCommitted>().Select(c => c.Step));
         Assert.Equal(new[] { 1, 2, 3 }, history.OfType<WorkersChanged>().Select(w => w.Generation));
@@ -144,7 +145,7 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
     public void Cluster_messages_round_trip_through_the_serializer()
     {
         var run = new RunStage(Training.TrainingFixtures.Assignment(Training.TrainingFixtures.Stage(StageKind.Distill, 10, 8), "teacher.safetensors",
-                new[] { new CheckpointRef("f", "sha", 4, 0, 4, 4) }),
+                new[] { new CheckpointRef("f", "sha", 4, new Cursor(4, [new LanePosition(0, 4)])) }),
             new CollectiveTopology(3, new[] { new NodeSlot(A, 0, 1), new NodeSlot(B, 1, 2) }, 1));
         var register = new RegisterNode(A, new[] { "cpu", "cuda:1" });
         foreach (var message in new object[] { run, register })

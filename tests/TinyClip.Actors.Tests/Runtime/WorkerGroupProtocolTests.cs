@@ -25,7 +25,11 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
     {
         public long FirstBatchRead { get; private set; } = -1;
 
-        public async IAsyncEnumerable<TrainingBatch> Read(StageSpec stage, Cursor from, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public Cursor Start(StageSpec stage) => TrainingFixtures.Start;
+
+        public DataWork Work => DataWork.None;
+
+        public async IAsyncEnumerable<TrainingBatch> Read(StageSpec stage, Cursor from, RowRange rows, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             FirstBatchRead = from.GlobalBatch;
             for (long g = from.GlobalBatch; ; g++)
@@ -33,7 +37,7 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
                 if (g - from.GlobalBatch >= failAfter) throw new IOException("disk on fire");
                 await Task.Yield();
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return TrainingFixtures.Batch(g, stage.BatchSize);
+                yield return TrainingFixtures.Batch(g, stage.BatchSize).Slice(rows);
             }
         }
     }
@@ -58,8 +62,8 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
         var checkpoints = new[] { supervisor.ExpectMsg<CheckpointWritten>(Wait), supervisor.ExpectMsg<CheckpointWritten>(Wait) };
         Assert.Equal(new[] { 2L, 4L }, checkpoints.Select(c => c.Step));
         Assert.Equal(new[] { 16L, 32L }, checkpoints.Select(c => c.SamplesSeen));
-        Assert.Equal(new[] { 2L, 4L }, checkpoints.Select(c => c.GlobalBatch)); // cursor of the next step
-        foreach (var c in checkpoints) Assert.Null(StageCheckpoints.Verify(new CheckpointRef(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch, c.Position)));
+        Assert.Equal(new[] { 2L, 4L }, checkpoints.Select(c => c.Cursor.GlobalBatch)); // cursor of the next step
+        foreach (var c in checkpoints) Assert.Null(StageCheckpoints.Verify(new CheckpointRef(c.File, c.Sha256, c.Step, c.Cursor)));
 
         var finished = supervisor.ExpectMsg<StageFinished>(Wait);
         Assert.Equal(TinyClip.Model.AtomicFile.Sha256(finished.File), finished.Sha256);
@@ -83,7 +87,7 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
         Sys.Stop(first);
 
         File.AppendAllText(c4.File, "tampered");
-        var refs = new[] { c4, c2 }.Select(c => new CheckpointRef(c.File, c.Sha256, c.Step, c.Epoch, c.GlobalBatch, c.Position)).ToList();
+        var refs = new[] { c4, c2 }.Select(c => new CheckpointRef(c.File, c.Sha256, c.Step, c.Cursor)).ToList();
         var data = new SyntheticData();
         var resumed = Group(data);
         resumed.Tell(Run(TrainingFixtures.Assignment(stage, null, refs)), supervisor.Ref);

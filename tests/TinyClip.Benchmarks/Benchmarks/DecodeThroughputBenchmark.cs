@@ -26,7 +26,7 @@ public sealed class DecodeThroughputBenchmark : IBenchmark
         bool pillow = PillowDecoder.IsInstalled();
         var section = new BenchmarkSection("2. Decode + transform throughput per core",
             $"{images} JPEGs per size painted by the synthetic-data painter (quality 92), held in memory. *Ours*: `ImageDecoder.Decode` " +
-            "(restricted configuration, `Image.Identify` check, allocation cap) + `RandomResizedCrop` (scale 0.9–1, bicubic) + `ChwNormalizer`, " +
+            "(restricted configuration, `Image.Identify` check, allocation cap) + `RandomResizedCrop` (scale 0.9–1, bicubic) + `ChwPixels`, " +
             "exactly what `SampleProcessor` does per sample minus tokenising, on one thread. *Bare*: `Image.Load<Rgb24>` with ImageSharp's default " +
             "configuration, nothing else. *Pillow*: `Image.open(BytesIO(b)).convert('RGB').load()` in python3, one thread, the same bytes. " +
             $"One warm-up pass, then {options.Repeats} timed passes over all images, ours and bare alternating so both see the same machine state; " +
@@ -39,14 +39,14 @@ public sealed class DecodeThroughputBenchmark : IBenchmark
             var jpegs = Enumerable.Range(0, images).Select(i => PaintJpeg(source, i)).ToArray();
             var decoder = new ImageDecoder(new DecodeSettings(ImageSize: output));
             var crop = new RandomResizedCrop(output, 0.9, 1.0);
-            var pixels = new float[3 * output * output];
+            var pixels = new byte[3 * output * output];
             void Ours()
             {
                 for (int i = 0; i < jpegs.Length; i++)
                 {
                     using var image = decoder.Decode(jpegs[i]);
                     crop.Apply(image, new DeterministicRandom(DeterministicRandom.Mix(1, 0, i)));
-                    ChwNormalizer.Write(image, pixels);
+                    ChwPixels.Write(image, pixels);
                 }
             }
             void Bare()

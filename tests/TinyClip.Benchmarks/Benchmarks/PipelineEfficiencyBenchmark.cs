@@ -93,9 +93,9 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
             Decode = data.Decode with { ImageSize = config.Vision.ImageSize, ContextLength = config.Text.ContextLength },
             Order = data.Order with { BatchSize = BatchSize, Seed = 42 },
         };
-        var source = new SampleSource(new BatchPipeline(manifest, settings, tokenizer, quarantine));
+        var pipeline = new BatchPipeline(manifest, settings, tokenizer, quarantine);
         var batches = new List<TrainingBatch>();
-        await foreach (var batch in source.ReadAsync(Cursor.StartOf(0), cancellationToken))
+        await foreach (var batch in new SampleSource(pipeline).ReadAsync(pipeline.Start, cancellationToken: cancellationToken))
         {
             batches.Add(batch);
             if (batches.Count == steps) break;

@@ -64,10 +64,9 @@ public sealed class ScalingBenchmark : IBenchmark
             TorchSharp.torch.set_num_threads(1);
             var collective = new TimedCollective(node.Join(StandaloneTrainer.Assignment(stage).CollectiveSession));
             using var core = StandaloneTrainer.Create(stage, null, scratch.Path, collective);
-            int first = collective.Rank * globalBatch / collective.WorldSize, rows = (collective.Rank + 1) * globalBatch / collective.WorldSize - first;
-            var batch = StandaloneTrainer.RandomBatch(core.Student.Config, rows, seed: 7 + collective.Rank);
             for (int i = 0; i < warmUps + steps; i++)
             {
+                var batch = StandaloneTrainer.RandomBatch(core.Student.Config, globalBatch, i, collective.Rank, collective.WorldSize);
                 collective.Elapsed = TimeSpan.Zero;
                 double seconds = Stopwatches.Time(() => core.Train(batch, stopRequested: false));
                 if (i >= warmUps) results(new[] { seconds, collective.Elapsed.TotalSeconds });

@@ -1,3 +1,4 @@
+using TinyClip.Data.Pipeline;
 using TinyClip.Actors.Training;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Model;
@@ -36,8 +37,10 @@ public sealed class StepTimeBenchmark : IBenchmark
             results.Add(TrainingThread.Run(() =>
             {
                 using var core = StandaloneTrainer.Create(StandaloneTrainer.Stage(preset, BatchSize, steps: 1_000_000), null, scratch.Path);
-                var batch = StandaloneTrainer.RandomBatch(core.Student.Config, BatchSize, seed: 7);
-                var seconds = Stopwatches.Repeat(large ? 1 : 2, large ? 2 : options.Repeats, () => core.Train(batch, stopRequested: false));
+                int warmUps = large ? 1 : 2, repeats = large ? 2 : options.Repeats;
+                // Consecutive global batches, made before the clock runs (trainers check that each batch follows the last).
+                var batches = new Queue<TrainingBatch>(Enumerable.Range(0, warmUps + repeats).Select(i => StandaloneTrainer.RandomBatch(core.Student.Config, BatchSize, i)));
+                var seconds = Stopwatches.Repeat(warmUps, repeats, () => core.Train(batches.Dequeue(), stopRequested: false));
                 var (image, text) = core.Student.ParameterCounts();
                 return (preset, $"{image / 1e6:F2}M + {text / 1e6:F2}M", Spread.Of(seconds));
             }));

@@ -32,22 +32,28 @@ public static class StandaloneTrainer
     {
         int vocabulary = vocabularySize ?? ModelCatalog.Resolve(stage.Model, null).Text.VocabSize;
         collective ??= new InProcessCollectiveGroup(1, TimeSpan.FromMinutes(1)).Members[0];
-        var setup = new TrainerSetup(Assignment(stage), collective.Rank, collective.WorldSize, "cpu", runDirectory, vocabulary, KeepLastCheckpoints: 1,
+        var setup = new TrainerSetup(Assignment(stage), collective.Rank, collective.WorldSize, Cursor.Start(collective.WorldSize), collective.Rank == 0, "cpu", runDirectory, vocabulary, KeepLastCheckpoints: 1,
             MaxNonFiniteStepsInRow: 100, AllowPickle: false);
         return TrainerCore.Create(setup, collective);
     }
 
-    /// <summary>A batch of random pixels and token ids shaped for <paramref name="config"/> (step time does not depend on values).</summary>
-    public static TrainingBatch RandomBatch(ClipConfig config, int batchSize, int seed)
+    /// <summary>
+    /// Trainer <paramref name="rank"/>'s rows of global batch <paramref name="index"/>: random pixels and token ids shaped for
+    /// <paramref name="config"/> (step time does not depend on values), one lane a trainer, as the trainers' start cursor says.
+    /// </summary>
+    public static TrainingBatch RandomBatch(ClipConfig config, int globalBatch, long index, int rank = 0, int worldSize = 1)
     {
-        var random = new Random(seed);
+        var rows = RowRange.OfRanks(rank, 1, worldSize, globalBatch);
+        int batchSize = rows.Count;
+        var random = new Random((int)index * 31 + rank);
         int size = config.Vision.ImageSize, context = config.Text.ContextLength, vocabulary = config.Text.VocabSize;
-        var images = new float[batchSize * 3 * size * size];
-        for (int i = 0; i < images.Length; i++) images[i] = (float)(random.NextDouble() * 4 - 2);
+        var images = new byte[batchSize * 3 * size * size];
+        random.NextBytes(images);
         var tokens = new int[batchSize * context];
         for (int i = 0; i < tokens.Length; i++) tokens[i] = random.Next(vocabulary);
         var keys = Enumerable.Range(0, batchSize).Select(i => $"random-{i}").ToArray();
         var ids = Enumerable.Range(0, batchSize).Select(i => (long)i).ToArray();
-        return new TrainingBatch(Cursor.StartOf(0), Cursor.StartOf(0), images, tokens, null, keys, ids, size, context);
+        var lane = new LaneStep(rank, new LanePosition(0, index * batchSize), new LanePosition(0, (index + 1) * batchSize), LaneStep.DigestOf(ids));
+        return new TrainingBatch(index, new LaneLayout(worldSize, globalBatch), rows, new ImageRows(size, [images]), tokens, null, keys, ids, context, [lane]);
     }
 }
