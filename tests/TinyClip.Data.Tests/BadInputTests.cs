@@ -70,11 +70,11 @@ public class BadInputTests
         rows[0] = rows[0] with { Caption = null! };
         rows[1] = rows[1] with { Caption = "   " };
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), rows);
-        var quarantine = new QuarantineLog();
-        var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), quarantine);
+        var quarantined = new List<QuarantineEntry>();
+        var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 4), new QuarantineLog(quarantined));
         var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, Cursor.StartOf(0), 1));
         Assert.Equal(["k00002", "k00003", "k00004", "k00005"], batch.Keys.Order());
-        Assert.Equal(2, quarantine.Entries.Count(e => e.Reason == "caption is null or empty"));
+        Assert.Equal(2, quarantined.Count(e => e.Reason == "caption is null or empty"));
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public class BadInputTests
         var quarantine = new QuarantineLog(dir.File("q.jsonl"));
         var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), quarantine);
         Assert.Single(manifest.Files);
-        var entry = Assert.Single(quarantine.Entries);
+        var entry = Assert.Single(QuarantineFile.ReadAll(dir.File("q.jsonl")));
         Assert.Equal((QuarantineKind.File, true), (entry.Kind, entry.Reason.Contains("no image column")));
     }
 
@@ -97,11 +97,11 @@ public class BadInputTests
         ParquetFiles.Img2Dataset(dir.File("good.parquet"), ParquetFiles.GoodRows(4));
         await ParquetFiles.ColumnsAsync(dir.File("int-caption.parquet"), ("jpg", new[] { TestImages.Jpeg() }), ("caption", new int?[] { 5 }));
         await ParquetFiles.ColumnsAsync(dir.File("string-image.parquet"), ("jpg", new[] { "not bytes" }), ("caption", new[] { "a" }));
-        var quarantine = new QuarantineLog();
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), quarantine);
+        var quarantined = new List<QuarantineEntry>();
+        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), new QuarantineLog(quarantined));
         Assert.Single(manifest.Files);
-        Assert.Contains(quarantine.Entries, e => e.File.EndsWith("int-caption.parquet") && e.Reason.Contains("column 'caption' has type Int32, expected string"));
-        Assert.Contains(quarantine.Entries, e => e.File.EndsWith("string-image.parquet") && e.Reason.Contains("column 'jpg' has type string, expected binary"));
+        Assert.Contains(quarantined, e => e.File.EndsWith("int-caption.parquet") && e.Reason.Contains("column 'caption' has type Int32, expected string"));
+        Assert.Contains(quarantined, e => e.File.EndsWith("string-image.parquet") && e.Reason.Contains("column 'jpg' has type string, expected binary"));
     }
 
     [Fact]

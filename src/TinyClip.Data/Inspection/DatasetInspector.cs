@@ -15,7 +15,8 @@ public static class DatasetInspector
 {
     public static async Task<InspectReport> InspectAsync(IEnumerable<string> inputs, ColumnNames columns, DecodeSettings decode, CancellationToken cancellationToken = default)
     {
-        var quarantine = new QuarantineLog();
+        var quarantined = new List<QuarantineEntry>();
+        var quarantine = new QuarantineLog(quarantined);
         DatasetManifest manifest;
         try
         {
@@ -24,7 +25,7 @@ public static class DatasetInspector
         catch (DataConfigurationException) when (quarantine.Count(QuarantineKind.File) > 0)
         {
             // Every file was quarantined: that is the finding to report, not an error of the command.
-            return new InspectReport([], "none", 0, 0, 0, new Dictionary<int, long>(), null, Sorted(quarantine));
+            return new InspectReport([], "none", 0, 0, 0, new Dictionary<int, long>(), null, Sorted(quarantined));
         }
         var decoder = new ImageDecoder(decode);
         var labels = new SortedDictionary<int, long>();
@@ -58,9 +59,9 @@ public static class DatasetInspector
             widths.Count,
             labels,
             sizes,
-            Sorted(quarantine));
+            Sorted(quarantined));
     }
 
-    private static QuarantineEntry[] Sorted(QuarantineLog quarantine) =>
-        quarantine.Entries.Where(e => e.Kind != QuarantineKind.NotDownloaded).OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Row).ToArray();
+    private static QuarantineEntry[] Sorted(IEnumerable<QuarantineEntry> quarantined) =>
+        quarantined.OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Row).ToArray();
 }
