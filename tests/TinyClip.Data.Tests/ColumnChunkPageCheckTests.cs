@@ -205,7 +205,7 @@ public class ColumnChunkPageCheckTests
         var quarantined = new List<QuarantineEntry>();
         var quarantine = new QuarantineLog(quarantined);
         var manifest = await DatasetManifest.BuildAsync([path], new ColumnNames(), quarantine);
-        foreach (var group in manifest.RowGroups) Assert.All(await RowGroupReader.ReadAsync(manifest, group, quarantine), s => Assert.Null(s.SkipReason));
+        foreach (var group in manifest.RowGroups) Assert.All(await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default), s => Assert.Null(s.SkipReason));
         Assert.Empty(quarantined);
     }
 }

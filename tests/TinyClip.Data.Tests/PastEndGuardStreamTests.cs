@@ -109,7 +109,7 @@ public class PastEndGuardStreamTests
         var groups = await Task.Run(async () =>
         {
             var read = new List<RawSample[]>();
-            foreach (var group in manifest.RowGroups) read.Add(await RowGroupReader.ReadAsync(manifest, group, quarantine));
+            foreach (var group in manifest.RowGroups) read.Add(await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default));
             return read;
         }).WaitAsync(HangGuard);
 

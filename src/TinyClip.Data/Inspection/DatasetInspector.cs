@@ -9,7 +9,8 @@ namespace TinyClip.Data.Inspection;
 /// <summary>
 /// Reads a whole dataset once, a row group at a time, and reports what the pipeline would see:
 /// layout, rows, rows it could use (decodable image, non-empty caption), labels, image sizes and
-/// everything quarantined (files, row groups, samples; not-downloaded rows are only counted in rows).
+/// everything quarantined (files, row groups, samples; not-downloaded rows are only counted in rows). A row group
+/// that fails with I/O errors (after <see cref="ReadRetryPolicy.Default"/>'s retries) fails the inspection.
 /// </summary>
 public static class DatasetInspector
 {
@@ -32,7 +33,7 @@ public static class DatasetInspector
         var widths = new List<int>();
         var heights = new List<int>();
         foreach (var group in manifest.RowGroups)
-            foreach (var sample in await RowGroupReader.ReadAsync(manifest, group, quarantine, cancellationToken))
+            foreach (var sample in await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default, cancellationToken))
             {
                 if (sample.SkipReason is not null) continue;
                 try
