@@ -53,7 +53,7 @@ public static class EvalCommand
         using var model = CheckpointModel.Load(request.Checkpoint, request.AllowPickle, request.DescribedHints);
         var tokenizer = ClipTokenizer.FromFile(request.Tokenizer);
         TokenizerFit.Check(tokenizer, request.Tokenizer, model);
-        // Undecodable rows are skipped, as in training; the in-memory log only keeps them out of the set.
+        // Undecodable rows are skipped, as in training; the log (without a file) only counts them.
         var set = await EvaluationSet.LoadAsync(request.Data, request.Classes, request.Templates ?? "", DataSettings.Default, tokenizer,
             model.Config.Vision.ImageSize, model.Config.Text.ContextLength, request.MaxSamples, request.BatchSize, new QuarantineLog(), cancellationToken);
         return CheckpointEvaluator.Evaluate(model, set, tokenizer, request.BatchSize);

@@ -74,7 +74,8 @@ public class FormatTests
             new(false, TestImages.WebP(), null, "webp, path null"),
             new(false, TestImages.Jpeg(seed: 3), "z.jpg", null),
         ]);
-        var quarantine = new QuarantineLog();
+        var quarantined = new List<QuarantineEntry>();
+        var quarantine = new QuarantineLog(quarantined);
         var pipeline = await Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 3), quarantine);
 
         Assert.Equal(DatasetLayout.HuggingFace, pipeline.Manifest.Files[0].Columns.Layout);
@@ -82,9 +83,9 @@ public class FormatTests
         var batch = Assert.Single(await Pipelines.TakeAsync(pipeline, pipeline.Start, 1));
         Assert.Equal(["train-00000-of-00001/0/0", "train-00000-of-00001/0/3", "train-00000-of-00001/0/4"], batch.Keys.Order());
         Assert.Equal(3, quarantine.Count(QuarantineKind.Sample));
-        Assert.Contains(quarantine.Entries, e => e.Row == 1 && e.Reason == "image is null");
-        Assert.Contains(quarantine.Entries, e => e.Row == 2 && e.Reason == "image is null");
-        Assert.Contains(quarantine.Entries, e => e.Row == 5 && e.Reason.Contains("caption"));
+        Assert.Contains(quarantined, e => e.Row == 1 && e.Reason == "image is null");
+        Assert.Contains(quarantined, e => e.Row == 2 && e.Reason == "image is null");
+        Assert.Contains(quarantined, e => e.Row == 5 && e.Reason.Contains("caption"));
     }
 
     [Fact]

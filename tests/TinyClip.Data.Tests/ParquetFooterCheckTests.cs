@@ -97,11 +97,12 @@ public class ParquetFooterCheckTests
         bytes[at] = 0xd4;
         File.WriteAllBytes(path, bytes);
 
-        var quarantine = new QuarantineLog();
+        var quarantined = new List<QuarantineEntry>();
+        var quarantine = new QuarantineLog(quarantined);
         var error = await Assert.ThrowsAsync<DataConfigurationException>(() =>
             Task.Run(() => DatasetManifest.BuildAsync([path], new ColumnNames(), quarantine)).WaitAsync(HangGuard));
 
-        var entry = Assert.Single(quarantine.Entries);
+        var entry = Assert.Single(quarantined);
         Assert.Equal((path, QuarantineKind.File), (entry.File, entry.Kind));
         Assert.Contains("damaged Parquet footer", entry.Reason);
         Assert.Contains("ColumnMetaData.path_in_schema (field 3)", entry.Reason);

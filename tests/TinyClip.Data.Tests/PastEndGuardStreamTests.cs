@@ -102,18 +102,19 @@ public class PastEndGuardStreamTests
         using var dir = new TempDirectory();
         var (path, _, start) = await HeaderRunningToTheEndAsync(dir);
 
-        var quarantine = new QuarantineLog();
+        var quarantined = new List<QuarantineEntry>();
+        var quarantine = new QuarantineLog(quarantined);
         var manifest = await DatasetManifest.BuildAsync([path], new ColumnNames(), quarantine);
-        Assert.Empty(quarantine.Entries);
+        Assert.Empty(quarantined);
         var groups = await Task.Run(async () =>
         {
             var read = new List<RawSample[]>();
-            foreach (var group in manifest.RowGroups) read.Add(await RowGroupReader.ReadAsync(manifest, group, quarantine));
+            foreach (var group in manifest.RowGroups) read.Add(await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default));
             return read;
         }).WaitAsync(HangGuard);
 
         // The page check walks the header within its column chunk: the binary's declared length leaves the chunk.
-        var entry = Assert.Single(quarantine.Entries);
+        var entry = Assert.Single(quarantined);
         Assert.Equal((path, 2L, QuarantineKind.RowGroup), (entry.File, entry.Row, entry.Kind));
         Assert.StartsWith($"row group 2 unreadable: damaged page header in column 'jpg': the page header at byte {start} ", entry.Reason);
         Assert.Contains("field 0: binary length", entry.Reason);

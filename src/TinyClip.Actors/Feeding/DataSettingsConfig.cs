@@ -32,7 +32,11 @@ public static class DataSettingsConfig
                 c.GetInt("stream.decode-parallelism", d.Stream.DecodeParallelism),
                 c.GetInt("stream.batches-in-flight", d.Stream.BatchesInFlight),
                 c.GetString("stream.decode-dispatcher", d.Stream.DecodeDispatcher),
-                Name("stream.quarantine-file")));
+                Name("stream.quarantine-file"))
+            {
+                ReadRetries = c.GetInt("stream.read-retries", d.Stream.ReadRetries),
+                ReadRetryBackoff = c.GetTimeSpan("stream.read-retry-backoff", d.Stream.ReadRetryBackoff, allowInfinite: false),
+            });
         settings.Validate();
         return settings;
     }

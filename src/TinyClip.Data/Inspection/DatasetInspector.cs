@@ -9,13 +9,15 @@ namespace TinyClip.Data.Inspection;
 /// <summary>
 /// Reads a whole dataset once, a row group at a time, and reports what the pipeline would see:
 /// layout, rows, rows it could use (decodable image, non-empty caption), labels, image sizes and
-/// everything quarantined (files, row groups, samples; not-downloaded rows are only counted in rows).
+/// everything quarantined (files, row groups, samples; not-downloaded rows are only counted in rows). A row group
+/// that fails with I/O errors (after <see cref="ReadRetryPolicy.Default"/>'s retries) fails the inspection.
 /// </summary>
 public static class DatasetInspector
 {
     public static async Task<InspectReport> InspectAsync(IEnumerable<string> inputs, ColumnNames columns, DecodeSettings decode, CancellationToken cancellationToken = default)
     {
-        var quarantine = new QuarantineLog();
+        var quarantined = new List<QuarantineEntry>();
+        var quarantine = new QuarantineLog(quarantined);
         DatasetManifest manifest;
         try
         {
@@ -24,14 +26,14 @@ public static class DatasetInspector
         catch (DataConfigurationException) when (quarantine.Count(QuarantineKind.File) > 0)
         {
             // Every file was quarantined: that is the finding to report, not an error of the command.
-            return new InspectReport([], "none", 0, 0, 0, new Dictionary<int, long>(), null, Sorted(quarantine));
+            return new InspectReport([], "none", 0, 0, 0, new Dictionary<int, long>(), null, Sorted(quarantined));
         }
         var decoder = new ImageDecoder(decode);
         var labels = new SortedDictionary<int, long>();
         var widths = new List<int>();
         var heights = new List<int>();
         foreach (var group in manifest.RowGroups)
-            foreach (var sample in await RowGroupReader.ReadAsync(manifest, group, quarantine, cancellationToken))
+            foreach (var sample in await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default, cancellationToken))
             {
                 if (sample.SkipReason is not null) continue;
                 try
@@ -58,9 +60,9 @@ public static class DatasetInspector
             widths.Count,
             labels,
             sizes,
-            Sorted(quarantine));
+            Sorted(quarantined));
     }
 
-    private static QuarantineEntry[] Sorted(QuarantineLog quarantine) =>
-        quarantine.Entries.Where(e => e.Kind != QuarantineKind.NotDownloaded).OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Row).ToArray();
+    private static QuarantineEntry[] Sorted(IEnumerable<QuarantineEntry> quarantined) =>
+        quarantined.OrderBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Row).ToArray();
 }

@@ -38,7 +38,7 @@ public sealed class EvaluationReader
         var parallelism = _settings.Stream.DecodeParallelism;
         foreach (var group in _manifest.RowGroups)
         {
-            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, cancellationToken);
+            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, ReadRetryPolicy.From(_settings.Stream), cancellationToken);
             var candidates = rows.Select(row => new SampleCandidate(0, row.SampleId, row));
             foreach (var chunk in candidates.Chunk(parallelism))
             {

@@ -6,7 +6,8 @@ namespace TinyClip.Data.Reading;
 /// <summary>
 /// The captions of a dataset's usable rows in manifest order, without decoding any image: what a tokenizer is
 /// learned from. Rows that are unusable before decoding (not downloaded, null image, empty caption) are left out
-/// and recorded in the quarantine log, as the training pipeline would.
+/// and recorded in the quarantine log, as the training pipeline would. I/O errors are retried as
+/// <see cref="ReadRetryPolicy.Default"/> says (its callers have no settings at hand), then fail the read.
 /// </summary>
 public static class CaptionReader
 {
@@ -14,7 +15,7 @@ public static class CaptionReader
     {
         var captions = new List<string>();
         foreach (var group in manifest.RowGroups)
-            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, cancellationToken))
+            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default, cancellationToken))
                 if (row.SkipReason is null && !string.IsNullOrWhiteSpace(row.Caption)) captions.Add(row.Caption);
         return captions;
     }

@@ -12,18 +12,25 @@ namespace TinyClip.Data.Reading;
 /// Reads the rows of one row group. Columns are read raw and a value counts as present only when its
 /// definition level equals the field's maximum: the nullable convenience readers treat level 0 as the
 /// only null, which is wrong for nested optional fields such as Hugging Face's <c>image.bytes</c>.
-/// A row group that cannot be read yields rows that all carry the reason, so the order still sees them.
+/// <para>
+/// A row group whose bytes are damaged (whatever the checks or the library throw on them) is quarantined and yields rows
+/// that all carry the reason, so the order still sees them; every node reads the same bytes, so every node skips the
+/// same rows. An I/O error (<see cref="FileIoException"/>) says nothing about the bytes and may not happen on another
+/// node: it is retried by the <see cref="ReadRetryPolicy"/> and then fails the read with <see cref="DataReadException"/>,
+/// quarantining nothing.
+/// </para>
 /// </summary>
 public static class RowGroupReader
 {
-    public static async Task<RawSample[]> ReadAsync(DatasetManifest manifest, ManifestRowGroup group, QuarantineLog quarantine, CancellationToken cancellationToken = default)
+    /// <exception cref="DataReadException">I/O errors on every attempt.</exception>
+    public static async Task<RawSample[]> ReadAsync(DatasetManifest manifest, ManifestRowGroup group, QuarantineLog quarantine, ReadRetryPolicy retry, CancellationToken cancellationToken = default)
     {
         var file = manifest.Files[group.FileIndex];
         try
         {
-            return await ReadRowsAsync(file, group, quarantine, cancellationToken);
+            return await retry.RunAsync(file.Path, group.RowGroupIndex, token => ReadRowsAsync(file, group, quarantine, token), cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not (OperationCanceledException or DataReadException))
         {
             var reason = $"row group {group.RowGroupIndex} unreadable: {e.Message}";
             quarantine.Record(new QuarantineEntry(file.Path, null, group.RowGroupIndex, reason, QuarantineKind.RowGroup));
@@ -35,7 +42,7 @@ public static class RowGroupReader
 
     private static async Task<RawSample[]> ReadRowsAsync(ManifestFile file, ManifestRowGroup group, QuarantineLog quarantine, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        await using var stream = IoErrorMarkingStream.OpenRead(file.Path);
         var (opened, footerStart) = await ParquetFooterCheck.OpenWithFooterStartAsync(stream, cancellationToken);
         await using var reader = opened;
         using var rowGroupReader = reader.OpenRowGroupReader(group.RowGroupIndex);

@@ -23,6 +23,9 @@ public sealed record DataSettings(
         Require(Stream.ReadAheadWindows > 0, "stream.read-ahead-windows must be positive");
         Require(Stream.DecodeParallelism > 0, "stream.decode-parallelism must be positive");
         Require(Stream.BatchesInFlight > 0, "stream.batches-in-flight must be positive");
+        // The last wait is read-retry-backoff x 2^(read-retries - 1): at these bounds 22 days, within what Task.Delay takes.
+        Require(Stream.ReadRetries is >= 0 and <= 16, "stream.read-retries must be between 0 and 16");
+        Require(Stream.ReadRetryBackoff >= TimeSpan.Zero && Stream.ReadRetryBackoff <= TimeSpan.FromMinutes(1), "stream.read-retry-backoff must be between 0 and 1 minute");
     }
 
     private static void Require(bool condition, string message)

@@ -113,6 +113,15 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.order.batch-size = 0")));
     }
 
+    [Fact]
+    public void The_read_retry_settings_are_read_and_checked()
+    {
+        var stream = DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.stream { read-retries = 2, read-retry-backoff = 1s }")).Stream;
+        Assert.Equal((2, TimeSpan.FromSeconds(1)), (stream.ReadRetries, stream.ReadRetryBackoff));
+        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.stream.read-retries = -1")));
+        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.stream.read-retry-backoff = 2m")));
+    }
+
     private static async Task<List<TrainingBatch>> TakeAsync(IAsyncEnumerable<TrainingBatch> batches, int count)
     {
         var list = new List<TrainingBatch>();

@@ -25,7 +25,8 @@ public sealed class PageCheckBenchmark : IBenchmark
         using var scratch = new TempDirectory("page-check");
         var train = await SyntheticShards.WriteAsync(scratch.Path, rows, ImageSize, RowGroupSize, cancellationToken);
         var paths = Directory.GetFiles(train, "*.parquet").Order().ToArray();
-        var quarantine = new QuarantineLog();
+        var quarantined = new List<QuarantineEntry>();
+        var quarantine = new QuarantineLog(quarantined);
         var manifest = await DatasetManifest.BuildAsync(paths, new TinyClip.Data.Settings.ColumnNames(), quarantine, cancellationToken);
 
         var checkTimes = new List<double>();
@@ -36,13 +37,13 @@ public sealed class PageCheckBenchmark : IBenchmark
             double check = await Stopwatches.TimeAsync(async () => chunks = await CheckEveryChunkAsync(paths, cancellationToken));
             double read = await Stopwatches.TimeAsync(async () =>
             {
-                foreach (var group in manifest.RowGroups) await RowGroupReader.ReadAsync(manifest, group, quarantine, cancellationToken);
+                foreach (var group in manifest.RowGroups) await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default, cancellationToken);
             });
             if (r < 0) continue;
             checkTimes.Add(check * 1000);
             readTimes.Add(read * 1000);
         }
-        if (quarantine.Entries.Count > 0) throw new InvalidOperationException($"the generated shards had quarantined rows: {quarantine.Entries.First().Reason}");
+        if (quarantined.Count > 0) throw new InvalidOperationException($"the generated shards had quarantined rows: {quarantined[0].Reason}");
         section.Row(chunks.ToString(), Spread.Of(checkTimes).Format("F1"), Spread.Of(readTimes).Format("F0"),
             Spread.Of(checkTimes.Zip(readTimes, (c, d) => c / d)).Format("F3"));
         section.Note("Decoding the images, not reading the Parquet, is what a training step waits for (benchmarks 2 and 3): the check's share of " +
