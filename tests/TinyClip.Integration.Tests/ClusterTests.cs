@@ -24,7 +24,10 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         training.sample-log = on
         """;
 
-    private string Config(string extra = "") => TinyRun.WriteConfig(_directory, TrainRows, FastDowning + extra, postgres: postgres.CreateDatabase());
+    private string Config(string extra = "") => Config(extra, postgres.CreateDatabase());
+
+    /// <summary>The configuration with the journal in <paramref name="database"/> (a restart must find its journal again).</summary>
+    private string Config(string extra, string database) => TinyRun.WriteConfig(_directory, TrainRows, FastDowning + extra, postgres: database);
 
     /// <summary>A longer distill stage, so that a node can leave and come back within it (both runs of a test use it).</summary>
     private const long LongDistillSteps = 200;
@@ -106,6 +109,37 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         return deadline;
     }
 
+    /// <summary>
+    /// The data plane's setting for the tests of what nodes read: 96 rows in 24 row groups of 4 and 8 lanes of 2 slots,
+    /// so every lane's share of an epoch is 3 row groups (6 batches) and lanes change epochs together. Three nodes hold
+    /// rows [0, 5), [5, 10), [10, 16) and share only lane 2 (slots 4 and 5); two nodes share none.
+    /// </summary>
+    private const string EightLanes = "\nsynthetic-data.row-group-size = 4\ndata.order.lanes = 8";
+
+    private const string ThreeTrainers = "\ndevices = [cpu, cpu, cpu]";
+
+    /// <summary>The first generation waits for all three trainer nodes.</summary>
+    private const string ThreeNodes = "\ncluster.min-trainer-nodes = 3";
+
+    /// <summary>Both runs trained every step of every stage on the same samples in the same order.</summary>
+    private static void AssertSameBatches(string expectedRun, string actualRun)
+    {
+        var expected = SampleLog.EffectiveHistory(expectedRun);
+        var actual = SampleLog.EffectiveHistory(actualRun);
+        foreach (var stage in TinyRun.Stages)
+        {
+            Assert.Equal(expected[stage].Keys, actual[stage].Keys);
+            foreach (var (step, batch) in expected[stage])
+                Assert.True(batch.Samples.SequenceEqual(actual[stage][step].Samples), $"{stage} step {step}: other samples than the single-process run");
+        }
+    }
+
+    /// <summary>Per node directory, the node's cumulative samples decoded (its last train record).</summary>
+    private static IReadOnlyDictionary<string, long> SamplesDecoded(string runDirectory) =>
+        Directory.GetDirectories(Path.Combine(runDirectory, "nodes")).ToDictionary(Path.GetFileName, node =>
+            File.ReadLines(Path.Combine(node, "metrics.jsonl")).Select(line => JsonNode.Parse(line)!)
+                .Where(record => (string?)record["type"] == "train").Select(record => (long)record["samples_decoded"]!).DefaultIfEmpty(0).Max())!;
+
     private static IReadOnlyList<JsonObject> WorkersChanged(string runDirectory) =>
         TinyRun.StatusEvents(runDirectory).Where(e => (string?)e["type"] == "WorkersChanged").ToList();
 
@@ -129,6 +163,82 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var generation = Assert.Single(WorkersChanged(run));
         Assert.Equal(2, generation["members"]!.AsArray().Count);
         Assert.Contains("zero-shot", File.ReadAllText(Path.Combine(run, "report.md")));
+    }
+
+    [Fact]
+    public void Three_trainer_nodes_decode_each_sample_once_and_train_on_the_batches_of_one_process_with_three_trainers()
+    {
+        var reference = ReferenceRun(EightLanes + ThreeTrainers + LongDistill);
+        var config = Config(EightLanes + ThreeNodes + LongDistill);
+        var run = Path.Combine(_directory, "cluster");
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        var first = Node(config, run, "coordinator,trainer", ports[0], ports[..1], devices: 1);
+        var second = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
+        var third = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        WaitForExit(second, "second trainer");
+        WaitForExit(third, "third trainer");
+        WaitForExit(first, "coordinator and first trainer");
+
+        AssertSameBatches(reference, run);
+        AssertEverySampleOnce(run, LongDistillSteps);
+        AssertCloseFinalWeights(reference, run, tolerance: 1e-3f);
+        Assert.Equal(3, Assert.Single(WorkersChanged(run))["members"]!.AsArray().Count);
+        // Every node decoded its rows' lanes (one lane of 8 twice), and some batches ahead of the trainers: about 1.1x.
+        var decoded = SamplesDecoded(run);
+        long trained = (TinyRun.TeacherSteps + LongDistillSteps) * TinyRun.BatchSize;
+        output.WriteLine($"samples decoded per node: {string.Join(", ", decoded.Select(kv => $"{kv.Key} {kv.Value}"))}; trained {trained}");
+        Assert.Equal(3, decoded.Count);
+        Assert.True(decoded.Values.Sum() <= 1.2 * trained, $"the nodes decoded {decoded.Values.Sum()} samples for {trained} trained");
+        Assert.All(decoded.Values, n => Assert.True(n < 0.5 * trained, $"a node decoded {n} of {trained}"));
+    }
+
+    [Fact]
+    public void A_node_killed_mid_run_leaves_the_survivors_training_on_the_same_batches()
+    {
+        var reference = ReferenceRun(EightLanes + ThreeTrainers);
+        var config = Config(EightLanes + ThreeNodes);
+        var run = Path.Combine(_directory, "cluster");
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        var coordinator = Node(config, run, "coordinator,trainer", ports[0], ports[..1], devices: 1);
+        var survivor = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
+        var victim = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        WaitForDistillCheckpoints(run, coordinator);
+        victim.Kill();
+        WaitForExit(survivor, "survivor");
+        WaitForExit(coordinator, "coordinator");
+
+        AssertSameBatches(reference, run);
+        AssertEverySampleOnce(run);
+        AssertCloseFinalWeights(reference, run);
+        var generations = WorkersChanged(run);
+        Assert.Equal(2, generations[^1]["members"]!.AsArray().Count);
+        Assert.Contains(generations, g => g["members"]!.AsArray().Count == 3);
+    }
+
+    [Fact]
+    public void A_run_restarted_on_two_nodes_instead_of_three_continues_with_the_same_batches()
+    {
+        var reference = ReferenceRun(EightLanes + ThreeTrainers);
+        var database = postgres.CreateDatabase();
+        var config = Config(EightLanes + ThreeNodes, database);
+        var run = Path.Combine(_directory, "cluster");
+        int[] ports = [FreePort(), FreePort(), FreePort()];
+        var first = Node(config, run, "coordinator,trainer", ports[0], ports[..1], devices: 1);
+        var second = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
+        var third = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        WaitForDistillCheckpoints(run, first);
+        foreach (var node in new[] { first, second, third }) node.Kill();
+
+        config = Config(EightLanes, database); // two trainer nodes suffice now
+        var restarted = Node(config, run, "coordinator,trainer", ports[0], ports[..1], devices: 1);
+        var other = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
+        WaitForExit(other, "second trainer after the restart");
+        WaitForExit(restarted, "coordinator and first trainer after the restart");
+
+        AssertSameBatches(reference, run);
+        AssertEverySampleOnce(run);
+        AssertCloseFinalWeights(reference, run);
+        Assert.Equal(2, WorkersChanged(run)[^1]["members"]!.AsArray().Count);
     }
 
     [Fact]

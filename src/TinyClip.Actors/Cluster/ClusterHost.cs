@@ -47,7 +47,7 @@ public static class ClusterHost
         {
             var exchange = NodeExchange.Start(system, collectives);
             workers = system.ActorOf(prepared.WorkerGroupProps(system, monitor,
-                topology => new HierarchicalCollectiveGroup(topology, exchange, collectives.Timeout)), "workers");
+                topology => new HierarchicalCollectiveGroup(topology, exchange, collectives.Timeout), nodeDirectory), "workers");
         }
         if (cluster.IsCoordinator)
         {

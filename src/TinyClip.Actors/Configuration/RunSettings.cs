@@ -54,7 +54,8 @@ public sealed record RunSettings(
             root.String("tokenizer.path"),
             root.Int("tokenizer.vocabulary-size", 514, 49408),
             new SyntheticDataSettings(synthetic.Bool("generate"), synthetic.String("directory"), synthetic.Int("train", 1), synthetic.Int("val", 1),
-                synthetic.Int("image-size", 8, 1024), synthetic.Long("seed"), synthetic.Double("position-jitter", 0, SyntheticScene.MaxPositionJitter)),
+                synthetic.Int("image-size", 8, 1024), synthetic.Long("seed"), synthetic.Double("position-jitter", 0, SyntheticScene.MaxPositionJitter),
+                synthetic.Int("row-group-size", 1, 1_000_000)),
             root.Int("training.max-nonfinite-steps-in-row", 1),
             root.Int("training.log-every-steps", 1),
             root.Bool("training.sample-log"),
@@ -73,7 +74,7 @@ public sealed record RunSettings(
     }
 }
 
-public sealed record SyntheticDataSettings(bool Generate, string Directory, int Train, int Val, int ImageSize, long Seed, double PositionJitter);
+public sealed record SyntheticDataSettings(bool Generate, string Directory, int Train, int Val, int ImageSize, long Seed, double PositionJitter, int RowGroupSize);
 
 public sealed record EvalSettings(string Classes, string Templates, int MaxSamples, int BatchSize);
 

@@ -37,15 +37,19 @@ public sealed record PreparedRun(
         Run.Persistence.MaxStageRestarts, TimeSpan.FromSeconds(1));
 
     /// <summary>The worker group of this process's devices, fed by the streaming pipeline.</summary>
-    public Props WorkerGroupProps(ActorSystem system, IActorRef monitor, Func<Collectives.CollectiveTopology, Collectives.ICollectiveGroup>? crossNodeCollective = null)
+    /// <param name="nodeDirectory">A cluster node's own directory: what its feed skips goes to quarantine.jsonl there (unless
+    /// <c>stream.quarantine-file</c> names a file), since each node decodes other samples; null in a single process.</param>
+    public Props WorkerGroupProps(ActorSystem system, IActorRef monitor, Func<Collectives.CollectiveTopology, Collectives.ICollectiveGroup>? crossNodeCollective = null,
+        string? nodeDirectory = null)
     {
+        var quarantine = nodeDirectory is null || Data.Stream.QuarantineFile is { Length: > 0 } ? Quarantine : new QuarantineLog(Path.Combine(nodeDirectory, "quarantine.jsonl"));
         var tokenizer = Tokenizer;
         var geometry = (StageSpec stage) =>
         {
             var model = ModelCatalog.Resolve(stage.Model, tokenizer.VocabularySize);
             return (model.Vision.ImageSize, model.Text.ContextLength);
         };
-        var stageData = new PipelineStageData(TrainManifest, Data, Run.Seed, Tokenizer, Quarantine, system, geometry);
+        var stageData = new PipelineStageData(TrainManifest, Data, Run.Seed, Tokenizer, quarantine, system, geometry);
         return WorkerGroup.Props(WorkerSettings, stageData, monitor, crossNodeCollective);
     }
 
@@ -102,7 +106,7 @@ public static class RunPreparation
             {
                 console.Log($"generating the synthetic dataset in {directory} ({run.Synthetic.Train} train, {run.Synthetic.Val} val)");
                 await SyntheticDataset.WriteAsync(new SynthOptions(directory, run.Synthetic.Train, run.Synthetic.Val, run.Synthetic.ImageSize, run.Synthetic.Seed,
-                    PositionJitter: run.Synthetic.PositionJitter), cancellationToken);
+                    RowGroupSize: run.Synthetic.RowGroupSize, PositionJitter: run.Synthetic.PositionJitter), cancellationToken);
             }
             if (train.Count == 0) train = new[] { Path.Combine(directory, "train") };
             if (val.Count == 0) val = new[] { Path.Combine(directory, "val") };

@@ -33,7 +33,7 @@ public sealed class PipelineCounters
     public void SampleCopiedIntoBatch() => Interlocked.Decrement(ref _decodedAlive);
     public void SampleFailed() => Interlocked.Increment(ref _samplesFailed);
     public void BatchAssembled() => Interlocked.Increment(ref _batchesAssembled);
-    public void Read(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
+    public void AddBytesRead(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
 
     private static void RaisePeak(ref long peak, long value)
     {

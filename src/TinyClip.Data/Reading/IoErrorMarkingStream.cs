@@ -10,8 +10,12 @@ namespace TinyClip.Data.Reading;
 public sealed class IoErrorMarkingStream : Stream
 {
     private readonly FileStream _file;
+    private long _bytesRead;
 
     private IoErrorMarkingStream(FileStream file) => _file = file;
+
+    /// <summary>Bytes delivered by reads so far (what this reader cost the file system).</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
 
     /// <exception cref="FileIoException">The file cannot be opened (vanished, no permission, locked).</exception>
     public static IoErrorMarkingStream OpenRead(string path)
@@ -60,14 +64,19 @@ public sealed class IoErrorMarkingStream : Stream
 
     public override int Read(Span<byte> buffer)
     {
-        try { return _file.Read(buffer); }
+        try { return Counted(_file.Read(buffer)); }
         catch (Exception e) when (IsIoError(e)) { throw new FileIoException(e); }
     }
 
     /// <summary>The library's Thrift reader reads page headers a byte at a time.</summary>
     public override int ReadByte()
     {
-        try { return _file.ReadByte(); }
+        try
+        {
+            var value = _file.ReadByte();
+            if (value >= 0) Counted(1);
+            return value;
+        }
         catch (Exception e) when (IsIoError(e)) { throw new FileIoException(e); }
     }
 
@@ -76,8 +85,14 @@ public sealed class IoErrorMarkingStream : Stream
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        try { return await _file.ReadAsync(buffer, cancellationToken); }
+        try { return Counted(await _file.ReadAsync(buffer, cancellationToken)); }
         catch (Exception e) when (IsIoError(e)) { throw new FileIoException(e); }
+    }
+
+    private int Counted(int bytes)
+    {
+        Interlocked.Add(ref _bytesRead, bytes);
+        return bytes;
     }
 
     public override void Flush()

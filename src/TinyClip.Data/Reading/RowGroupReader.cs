@@ -22,13 +22,15 @@ namespace TinyClip.Data.Reading;
 /// </summary>
 public static class RowGroupReader
 {
+    /// <param name="bytesRead">Told the bytes each attempt read from the file.</param>
     /// <exception cref="DataReadException">I/O errors on every attempt.</exception>
-    public static async Task<RawSample[]> ReadAsync(DatasetManifest manifest, ManifestRowGroup group, QuarantineLog quarantine, ReadRetryPolicy retry, CancellationToken cancellationToken = default)
+    public static async Task<RawSample[]> ReadAsync(DatasetManifest manifest, ManifestRowGroup group, QuarantineLog quarantine, ReadRetryPolicy retry,
+        CancellationToken cancellationToken = default, Action<long>? bytesRead = null)
     {
         var file = manifest.Files[group.FileIndex];
         try
         {
-            return await retry.RunAsync(file.Path, group.RowGroupIndex, token => ReadRowsAsync(file, group, quarantine, token), cancellationToken);
+            return await retry.RunAsync(file.Path, group.RowGroupIndex, token => ReadRowsAsync(file, group, quarantine, bytesRead, token), cancellationToken);
         }
         catch (Exception e) when (e is not (OperationCanceledException or DataReadException))
         {
@@ -40,9 +42,11 @@ public static class RowGroupReader
         }
     }
 
-    private static async Task<RawSample[]> ReadRowsAsync(ManifestFile file, ManifestRowGroup group, QuarantineLog quarantine, CancellationToken cancellationToken)
+    private static async Task<RawSample[]> ReadRowsAsync(ManifestFile file, ManifestRowGroup group, QuarantineLog quarantine, Action<long>? bytesRead,
+        CancellationToken cancellationToken)
     {
         await using var stream = IoErrorMarkingStream.OpenRead(file.Path);
+        using var counting = new ReadBytesReport(stream, bytesRead);
         var (opened, footerStart) = await ParquetFooterCheck.OpenWithFooterStartAsync(stream, cancellationToken);
         await using var reader = opened;
         using var rowGroupReader = reader.OpenRowGroupReader(group.RowGroupIndex);
@@ -72,6 +76,12 @@ public static class RowGroupReader
             if (reason is not null) quarantine.Record(new QuarantineEntry(file.Path, key, firstRow + row, reason, kind));
         }
         return samples;
+    }
+
+    /// <summary>Tells what a stream read once the attempt ends, however it ends.</summary>
+    private readonly struct ReadBytesReport(IoErrorMarkingStream stream, Action<long>? report) : IDisposable
+    {
+        public void Dispose() => report?.Invoke(stream.BytesRead);
     }
 
     private static string PositionalKey(string path, ManifestRowGroup group, int row) =>
