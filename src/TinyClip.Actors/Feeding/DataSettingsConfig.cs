@@ -31,7 +31,8 @@ public static class DataSettingsConfig
                 c.GetInt("stream.decode-parallelism", d.Stream.DecodeParallelism),
                 c.GetInt("stream.batches-in-flight", d.Stream.BatchesInFlight),
                 c.GetString("stream.decode-dispatcher", d.Stream.DecodeDispatcher),
-                Name("stream.quarantine-file")));
+                Name("stream.quarantine-file")),
+            new ManifestSettings(c.GetInt("manifest.parallel-reads", d.Manifest.ParallelReads)));
         settings.Validate();
         return settings;
     }

@@ -5,9 +5,10 @@ public sealed record DataSettings(
     ColumnNames Columns,
     DecodeSettings Decode,
     OrderSettings Order,
-    StreamSettings Stream)
+    StreamSettings Stream,
+    ManifestSettings Manifest)
 {
-    public static DataSettings Default { get; } = new(new ColumnNames(), new DecodeSettings(), new OrderSettings(), new StreamSettings());
+    public static DataSettings Default { get; } = new(new ColumnNames(), new DecodeSettings(), new OrderSettings(), new StreamSettings(), new ManifestSettings());
 
     /// <summary>Fails before training starts on values that cannot work.</summary>
     public void Validate()
@@ -22,6 +23,7 @@ public sealed record DataSettings(
         Require(Stream.ReadAheadWindows > 0, "stream.read-ahead-windows must be positive");
         Require(Stream.DecodeParallelism > 0, "stream.decode-parallelism must be positive");
         Require(Stream.BatchesInFlight > 0, "stream.batches-in-flight must be positive");
+        Require(Manifest.ParallelReads > 0, "manifest.parallel-reads must be positive");
     }
 
     private static void Require(bool condition, string message)
