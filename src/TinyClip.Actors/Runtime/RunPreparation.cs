@@ -33,7 +33,7 @@ public sealed record PreparedRun(
     public WorkerGroupSettings WorkerSettings => new(Devices, RunDirectory, Tokenizer.VocabularySize, Run.CheckpointEverySteps,
         Run.KeepLastCheckpoints, Run.MaxNonFiniteStepsInRow, Plan.Teacher.AllowPickle, Data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10), Run.SampleLog);
 
-    public StageSupervisorSettings SupervisorSettings(string persistenceId) => new(persistenceId, Run.Seed, Run.Persistence.SnapshotEveryEvents,
+    public StageSupervisorSettings SupervisorSettings(string persistenceId) => new(persistenceId, Run.Seed, TrainManifest.ContentHash, Run.Persistence.SnapshotEveryEvents,
         Run.Persistence.MaxStageRestarts, TimeSpan.FromSeconds(1));
 
     /// <summary>The worker group of this process's devices, fed by the streaming pipeline.</summary>

@@ -11,7 +11,7 @@ public sealed class RunStatusTests
 
     private static readonly IStageEvent[] Events =
     [
-        new RunPlanned("plan-1", ["teacher"], At),
+        new RunPlanned("plan-1", "9c4e", ["teacher"], At),
         new WorkersChanged(1, ["local/trainer-0:cpu"], At),
         new StageStarted("teacher", "teacher", "tiny-test", "scratch", At),
         new CheckpointCommitted("teacher", 2, 32, 0, 2, 0, "/run/checkpoints/teacher/step-2.safetensors", CheckpointSha, At),
