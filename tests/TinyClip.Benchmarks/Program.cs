@@ -21,6 +21,7 @@ public static class Program
         new PipelineEfficiencyBenchmark(),
         new RecoveryBenchmark(),
         new PageCheckBenchmark(),
+        new ManifestBenchmark(),
     };
 
     public static async Task<int> Main(string[] args)

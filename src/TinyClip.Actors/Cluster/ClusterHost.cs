@@ -68,7 +68,8 @@ public static class ClusterHost
         var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/supervisor",
             ClusterSingletonProxySettings.Create(system).WithRole(ClusterRoles.Coordinator)), "supervisor-proxy");
         var completion = new TaskCompletionSource<RunFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var registration = new RegisterNode(self.SelfAddress.ToString(), cluster.IsTrainer ? prepared.Devices : Array.Empty<string>());
+        var registration = new RegisterNode(self.SelfAddress.ToString(), cluster.IsTrainer ? prepared.Devices : Array.Empty<string>(),
+            prepared.TrainManifest.ContentHash);
         system.ActorOf(NodeAgent.Props(proxy, registration, workers, completion, cluster.RegistrationInterval), "agent");
         console.Log($"node {self.SelfAddress} ({string.Join(", ", cluster.Roles)}) joining {string.Join(", ", cluster.SeedNodes)}");
 

@@ -6,7 +6,8 @@ namespace TinyClip.Actors.Cluster;
 /// <summary>
 /// One per process of a cluster run: registers this node's trainers with the supervisor singleton (through its proxy)
 /// and repeats that every interval, so that a supervisor that moved to another node learns about the node again;
-/// passes stage assignments on to the local worker group; completes the node's task when the run ends.
+/// passes stage assignments on to the local worker group; completes the node's task when the run ends, or, failed,
+/// when the supervisor refuses the node.
 /// </summary>
 public sealed class NodeAgent : ReceiveActor, IWithTimers
 {
@@ -26,12 +27,15 @@ public sealed class NodeAgent : ReceiveActor, IWithTimers
         Receive<Register>(_ => _supervisor.Tell(_registration));
         Receive<RunStage>(run => _workers?.Forward(run));
         Receive<StopGracefully>(stop => _workers?.Forward(stop));
-        Receive<RunFinished>(finished =>
-        {
-            Timers.CancelAll();
-            _workers?.Tell(finished);
-            completion.TrySetResult(finished);
-        });
+        Receive<RunFinished>(finished => End(finished, completion));
+        Receive<NodeRefused>(refused => End(new RunFinished(false, refused.Reason), completion));
+    }
+
+    private void End(RunFinished finished, TaskCompletionSource<RunFinished> completion)
+    {
+        Timers.CancelAll();
+        _workers?.Tell(finished);
+        completion.TrySetResult(finished);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

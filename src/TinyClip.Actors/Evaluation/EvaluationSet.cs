@@ -45,7 +45,7 @@ public sealed class EvaluationSet
     {
         var classes = ReadLines(classesFile, "classes");
         var templates = templatesFile.Length > 0 ? ReadLines(templatesFile, "templates") : new[] { "a photo of a {}." };
-        var manifest = await DatasetManifest.BuildAsync(inputs, data.Columns, quarantine, cancellationToken);
+        var manifest = await DatasetManifest.BuildAsync(inputs, data.Columns, quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
         var settings = data with
         {
             Decode = data.Decode with { ImageSize = imageSize, ContextLength = contextLength },

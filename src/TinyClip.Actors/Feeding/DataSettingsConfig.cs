@@ -36,7 +36,8 @@ public static class DataSettingsConfig
             {
                 ReadRetries = c.GetInt("stream.read-retries", d.Stream.ReadRetries),
                 ReadRetryBackoff = c.GetTimeSpan("stream.read-retry-backoff", d.Stream.ReadRetryBackoff, allowInfinite: false),
-            });
+            },
+            new ManifestSettings(c.GetInt("manifest.parallel-reads", d.Manifest.ParallelReads)));
         settings.Validate();
         return settings;
     }

@@ -16,6 +16,8 @@ public sealed class RunHistory
 
     public IReadOnlyList<IStageEvent> Events => _events;
     public string? PlanHash { get; private set; }
+    /// <summary>The training manifest's content hash the run was planned with (null: not planned, or an older journal).</summary>
+    public string? ManifestHash { get; private set; }
     public IReadOnlyList<string> PlannedStages { get; private set; } = Array.Empty<string>();
     public bool IsCompleted { get; private set; }
     public int Generation { get; private set; }
@@ -35,6 +37,7 @@ public sealed class RunHistory
         {
             case RunPlanned planned:
                 PlanHash = planned.PlanHash;
+                ManifestHash = planned.ManifestHash;
                 PlannedStages = planned.Stages;
                 break;
             case StageStarted started:

@@ -43,7 +43,7 @@ public sealed record RunStatus(IReadOnlyList<IStageEvent> Events, ResumePoint? R
 
     private static Dictionary<string, object?> Describe(IStageEvent e) => e switch
     {
-        RunPlanned p => new() { ["type"] = "RunPlanned", ["plan"] = p.PlanHash, ["stages"] = p.Stages },
+        RunPlanned p => new() { ["type"] = "RunPlanned", ["plan"] = p.PlanHash, ["manifest"] = p.ManifestHash, ["stages"] = p.Stages },
         StageStarted s => new() { ["type"] = "StageStarted", ["stage"] = s.Stage, ["kind"] = s.Kind, ["student"] = s.Student, ["source"] = s.Source },
         WorkersChanged w => new() { ["type"] = "WorkersChanged", ["generation"] = w.Generation, ["members"] = w.Members },
         CheckpointCommitted c => new() { ["type"] = "CheckpointCommitted", ["stage"] = c.Stage, ["step"] = c.Step, ["samples"] = c.SamplesSeen, ["epoch"] = c.Cursor.Epoch, ["global_batch"] = c.Cursor.GlobalBatch, ["file"] = c.File, ["sha256"] = c.Sha256 },

@@ -5,8 +5,11 @@ namespace TinyClip.Actors.Persistence;
 /// <summary>An event of the stage-supervisor's journal (persistence id = the run id). Weights never go here, only file names and hashes.</summary>
 public interface IStageEvent : ITinyClipMessage;
 
-/// <summary>The run's plan, fixed at its first start; a restart with a different plan is refused.</summary>
-public sealed record RunPlanned(string PlanHash, IReadOnlyList<string> Stages, DateTimeOffset At) : IStageEvent;
+/// <summary>
+/// The run's plan and training data, fixed at its first start; a restart with a different plan or other data is refused.
+/// <paramref name="ManifestHash"/> is the training manifest's content hash (null in journals written before it was recorded).
+/// </summary>
+public sealed record RunPlanned(string PlanHash, string? ManifestHash, IReadOnlyList<string> Stages, DateTimeOffset At) : IStageEvent;
 
 /// <summary>A stage began: its kind, the student architecture and where the student's weights came from.</summary>
 public sealed record StageStarted(string Stage, string Kind, string Student, string Source, DateTimeOffset At) : IStageEvent;

@@ -33,7 +33,7 @@ public sealed record PreparedRun(
     public WorkerGroupSettings WorkerSettings => new(Devices, RunDirectory, Tokenizer.VocabularySize, Run.CheckpointEverySteps,
         Run.KeepLastCheckpoints, Run.MaxNonFiniteStepsInRow, Plan.Teacher.AllowPickle, Data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10), Run.SampleLog);
 
-    public StageSupervisorSettings SupervisorSettings(string persistenceId) => new(persistenceId, Run.Seed, Run.Persistence.SnapshotEveryEvents,
+    public StageSupervisorSettings SupervisorSettings(string persistenceId) => new(persistenceId, Run.Seed, TrainManifest.ContentHash, Run.Persistence.SnapshotEveryEvents,
         Run.Persistence.MaxStageRestarts, TimeSpan.FromSeconds(1));
 
     /// <summary>The worker group of this process's devices, fed by the streaming pipeline.</summary>
@@ -66,8 +66,9 @@ public sealed record PreparedRun(
 /// <summary>
 /// Prepares a run's inputs: generates the synthetic dataset when asked and missing, builds the training manifest,
 /// learns (or loads) the tokenizer, resolves the devices and sets libtorch's threads. Every process of a cluster run
-/// does this on the shared run directory; what is written (data, tokenizer) is a function of the settings, and the
-/// writing happens under <c>prepare.lock</c>, so the first process writes it and the others read it.
+/// does this on the shared run directory; what is written (data, manifest, tokenizer) is a function of the settings
+/// and the data, and the writing happens under <c>prepare.lock</c>, so the first process writes it and the others read
+/// it (the manifest after checking it against their own files, see <see cref="ManifestStore"/>).
 /// </summary>
 public static class RunPreparation
 {
@@ -81,7 +82,7 @@ public static class RunPreparation
         using var preparing = await Persistence.RunDirectoryLock.WaitForAsync(runDirectory, "prepare.lock", TimeSpan.FromMinutes(30), cancellationToken);
         var (trainPaths, valPaths, classes, templates) = await PrepareDataAsync(config, run, runDirectory, console, cancellationToken);
         var quarantine = new QuarantineLog(data.Stream.QuarantineFile is { Length: > 0 } q ? q : Path.Combine(runDirectory, "quarantine.jsonl"));
-        var trainManifest = await DatasetManifest.BuildAsync(trainPaths, data.Columns, quarantine, cancellationToken);
+        var trainManifest = await PrepareManifestAsync(trainPaths, data, runDirectory, quarantine, console, cancellationToken);
         if (trainManifest.TotalRows == 0) throw new InvalidSettingException("tinyclip.data.train-paths", "the training data has no readable rows");
         var tokenizer = await TokenizerPreparation.PrepareAsync(run.TokenizerPath, runDirectory, run.VocabularySize, trainManifest, quarantine, cancellationToken);
 
@@ -89,6 +90,17 @@ public static class RunPreparation
         int threads = run.ThreadsPerTrainer > 0 ? run.ThreadsPerTrainer : Math.Max(1, Environment.ProcessorCount / devices.Count);
         torch.set_num_threads(threads);
         return new PreparedRun(run, plan, data, runDirectory, trainManifest, tokenizer, quarantine, valPaths, classes, templates, devices);
+    }
+
+    /// <summary>The run's stored training manifest, checked against this process's files; the first process builds it.</summary>
+    private static async Task<DatasetManifest> PrepareManifestAsync(IReadOnlyList<string> trainPaths, DataSettings data, string runDirectory,
+        QuarantineLog quarantine, IRunConsole console, CancellationToken cancellationToken)
+    {
+        var store = new ManifestStore(runDirectory);
+        var (manifest, built) = await store.LoadOrBuildAsync(trainPaths, data.Columns, quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
+        console.Log($"training manifest {(built ? "built into" : "loaded from")} {store.Path}: {manifest.Files.Count} files " +
+                    $"({manifest.LeftOut.Count} left out), {manifest.TotalRows} rows, hash {manifest.ContentHash}");
+        return manifest;
     }
 
     /// <summary>Generates the synthetic dataset when asked and missing; fills empty data and eval paths from it.</summary>

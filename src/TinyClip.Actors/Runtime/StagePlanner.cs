@@ -4,23 +4,39 @@ using TinyClip.Actors.Persistence;
 namespace TinyClip.Actors.Runtime;
 
 /// <summary>
-/// The supervisor's decisions as plain functions of the plan and the history: which events to record when a stage
-/// starts, where the student comes from, which teacher is used, when to evaluate.
+/// The supervisor's decisions as plain functions of the plan, the training data and the history: whether a run may go
+/// on and which nodes may join it, which events to record when a stage starts, where the student comes from, which
+/// teacher is used, when to evaluate.
 /// </summary>
-public sealed class StagePlanner(PlanSettings plan, long seed)
+/// <param name="manifestHash">The content hash of the training manifest this process prepared.</param>
+public sealed class StagePlanner(PlanSettings plan, long seed, string manifestHash)
 {
     private readonly string _planHash = plan.Hash(seed);
 
     public StageSpec Spec(string stage) => plan.Stages.First(s => s.Name == stage);
 
-    public RunPlanned Planned(DateTimeOffset at) => new(_planHash, plan.Stages.Select(s => s.Name).ToList(), at);
+    public RunPlanned Planned(DateTimeOffset at) => new(_planHash, manifestHash, plan.Stages.Select(s => s.Name).ToList(), at);
 
-    /// <summary>Why this history cannot be continued with this plan, or null when it can.</summary>
-    public string? RefusalToContinue(RunHistory history) =>
-        history.PlanHash is null || history.PlanHash == _planHash
+    /// <summary>Why this history cannot be continued with this plan and data, or null when it can (a journal from before
+    /// manifest hashes were recorded is checked for its plan only).</summary>
+    public string? RefusalToContinue(RunHistory history)
+    {
+        if (history.PlanHash is not null && history.PlanHash != _planHash)
+            return $"the run directory holds a run of another plan (plan {history.PlanHash}, this configuration is plan {_planHash}); " +
+                   "use a new run directory or the original configuration";
+        if (history.ManifestHash is not null && history.ManifestHash != manifestHash)
+            return $"the run directory holds a run on other training data (manifest {history.ManifestHash}, this data is manifest {manifestHash}); " +
+                   "use a new run directory or the original data";
+        return null;
+    }
+
+    /// <summary>Why a node cannot take part in this run, or null when it can: every trainer must read the same samples in
+    /// the same order, so its training manifest must be the run's.</summary>
+    public string? RefusalToRegister(RegisterNode register) =>
+        register.ManifestHash == manifestHash
             ? null
-            : $"the run directory holds a run of another plan (plan {history.PlanHash}, this configuration is plan {_planHash}); " +
-              "use a new run directory or the original configuration";
+            : $"node {register.Address} was refused: its training data differs from the run's (manifest {register.ManifestHash} there, " +
+              $"{manifestHash} in the run); give every node the same data and the same (shared) run directory";
 
     public StageStarted Started(string stage, RunHistory history, DateTimeOffset at)
     {

@@ -13,8 +13,9 @@ namespace TinyClip.Actors.Runtime;
 /// trainers still running an assignment of a previous incarnation (on another node) are told apart.</param>
 /// <param name="ExpectedTrainers">Addresses of the trainer nodes known to be up (cluster membership); after a hand-over
 /// the supervisor waits until all of them have registered again before it forms a generation.</param>
+/// <param name="ManifestHash">The content hash of the run's training manifest, recorded in <see cref="RunPlanned"/>; nodes must register with it.</param>
 public sealed record StageSupervisorSettings(
-    string PersistenceId, long Seed, int SnapshotEveryEvents, int MaxStageRestarts, TimeSpan StageRestartDelay,
+    string PersistenceId, long Seed, string ManifestHash, int SnapshotEveryEvents, int MaxStageRestarts, TimeSpan StageRestartDelay,
     int MinTrainerNodes = 1, bool NewGenerationOnStart = false, Func<IReadOnlyCollection<string>>? ExpectedTrainers = null);
 
 /// <summary>
@@ -45,7 +46,7 @@ public sealed class StageSupervisor : ReceivePersistentActor, IWithTimers
     public StageSupervisor(PlanSettings plan, StageSupervisorSettings settings, IActorRef? evaluator, IActorRef listener,
         TrainerNode? localTrainers)
     {
-        _planner = new StagePlanner(plan, settings.Seed);
+        _planner = new StagePlanner(plan, settings.Seed, settings.ManifestHash);
         _settings = settings;
         _evaluator = evaluator;
         _listener = listener;
@@ -141,6 +142,12 @@ public sealed class StageSupervisor : ReceivePersistentActor, IWithTimers
         if (_finished is not null)
         {
             Sender.Tell(_finished);
+            return;
+        }
+        if (_planner.RefusalToRegister(register) is { } refusal)
+        {
+            _log.Warning("{0}", refusal);
+            Sender.Tell(new NodeRefused(refusal));
             return;
         }
         if (!_roster.Register(node)) return;

@@ -38,9 +38,13 @@ public sealed record RunStage(StageAssignment Assignment, CollectiveTopology Top
 
 /// <summary>
 /// Node agent -> supervisor, repeated every registration interval (a singleton that moved to another node learns
-/// about the nodes again): this process can run <paramref name="Devices"/> trainers (none: it only coordinates).
+/// about the nodes again): this process can run <paramref name="Devices"/> trainers (none: it only coordinates), on
+/// the training data whose manifest has the content hash <paramref name="ManifestHash"/>.
 /// </summary>
-public sealed record RegisterNode(string Address, IReadOnlyList<string> Devices) : ITinyClipMessage;
+public sealed record RegisterNode(string Address, IReadOnlyList<string> Devices, string ManifestHash) : ITinyClipMessage;
+
+/// <summary>Supervisor -> a node it will not take into the run (its training data differs); the node ends, failed, with <paramref name="Reason"/>.</summary>
+public sealed record NodeRefused(string Reason) : ITinyClipMessage;
 
 /// <summary>
 /// Worker group -> supervisor: checkpoint files are durable; the supervisor persists <see cref="CheckpointCommitted"/>.

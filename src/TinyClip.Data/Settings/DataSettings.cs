@@ -5,9 +5,10 @@ public sealed record DataSettings(
     ColumnNames Columns,
     DecodeSettings Decode,
     OrderSettings Order,
-    StreamSettings Stream)
+    StreamSettings Stream,
+    ManifestSettings Manifest)
 {
-    public static DataSettings Default { get; } = new(new ColumnNames(), new DecodeSettings(), new OrderSettings(), new StreamSettings());
+    public static DataSettings Default { get; } = new(new ColumnNames(), new DecodeSettings(), new OrderSettings(), new StreamSettings(), new ManifestSettings());
 
     /// <summary>Fails before training starts on values that cannot work.</summary>
     public void Validate()
@@ -26,6 +27,7 @@ public sealed record DataSettings(
         // The last wait is read-retry-backoff x 2^(read-retries - 1): at these bounds 22 days, within what Task.Delay takes.
         Require(Stream.ReadRetries is >= 0 and <= 16, "stream.read-retries must be between 0 and 16");
         Require(Stream.ReadRetryBackoff >= TimeSpan.Zero && Stream.ReadRetryBackoff <= TimeSpan.FromMinutes(1), "stream.read-retry-backoff must be between 0 and 1 minute");
+        Require(Manifest.ParallelReads > 0, "manifest.parallel-reads must be positive");
     }
 
     private static void Require(bool condition, string message)

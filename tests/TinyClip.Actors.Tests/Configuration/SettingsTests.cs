@@ -1,5 +1,7 @@
 using Akka.Configuration;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Feeding;
+using TinyClip.Data;
 
 namespace TinyClip.Actors.Tests.Configuration;
 
@@ -128,5 +130,14 @@ public class SettingsTests
             Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(auto, "tinyclip.plan.a.init=scratch"))).Key);
         Assert.Equal("tinyclip.plan.a.target-sparsity",
             Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(auto, "tinyclip.plan.a.start-sparsity=0.6"))).Key);
+    }
+
+    [Fact]
+    public void Manifest_parallel_reads_come_from_hocon_and_must_be_positive()
+    {
+        Assert.Equal(16, DataSettingsConfig.FromConfig(TinyClipConfig.Reference).Manifest.ParallelReads);
+        Assert.Equal(3, DataSettingsConfig.FromConfig(Plan(TwoStages, "tinyclip.data.manifest.parallel-reads=3")).Manifest.ParallelReads);
+        var error = Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(Plan(TwoStages, "tinyclip.data.manifest.parallel-reads=0")));
+        Assert.Contains("manifest.parallel-reads must be positive", error.Message);
     }
 }

@@ -12,7 +12,7 @@ public class RunHistoryTests
     {
         var history = RunHistory.From(new IStageEvent[]
         {
-            new RunPlanned("h", new[] { "teacher", "student" }, At),
+            new RunPlanned("h", "m", new[] { "teacher", "student" }, At),
             new StageStarted("teacher", "teacher", "tiny", "scratch", At),
             new CheckpointCommitted("teacher", 10, 640, new Cursor(10, [new LanePosition(0, 10)]), "t10", "a", At),
             new StageCompleted("teacher", "t-final", "b", new Dictionary<string, double>(), At),
@@ -31,7 +31,7 @@ public class RunHistoryTests
     [Fact]
     public void A_stage_without_checkpoints_resumes_at_step_zero_and_a_completed_run_has_no_resume()
     {
-        var history = RunHistory.From(new IStageEvent[] { new RunPlanned("h", new[] { "a" }, At) });
+        var history = RunHistory.From(new IStageEvent[] { new RunPlanned("h", "m", new[] { "a" }, At) });
         Assert.Equal(("a", 0L), (history.Resume!.Stage, history.Resume.Step));
         history.Apply(new StageCompleted("a", "f", "s", new Dictionary<string, double>(), At));
         history.Apply(new RunCompleted(At));

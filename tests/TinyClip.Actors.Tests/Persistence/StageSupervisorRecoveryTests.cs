@@ -28,7 +28,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
     private static PlanSettings Plan(string text) =>
         PlanSettings.Read(ConfigurationFactory.ParseString(text).WithFallback(TinyClipConfig.Reference));
 
-    private static StageSupervisorSettings Settings => new("run:test", 42, SnapshotEveryEvents: 3, MaxStageRestarts: 2, TimeSpan.FromMilliseconds(50));
+    private static StageSupervisorSettings Settings => new("run:test", 42, "manifest-1", SnapshotEveryEvents: 3, MaxStageRestarts: 2, TimeSpan.FromMilliseconds(50));
 
     /// <summary>This process's (probe) worker group with two CPU trainers, as single-process mode registers it.</summary>
     private static TrainerNode Local(IActorRef workers) => new("local", workers, new[] { "cpu", "cpu" });
@@ -128,7 +128,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         var serialization = kit.Sys.Serialization;
         var events = new IStageEvent[]
         {
-            new RunPlanned("abc", new[] { "a", "b" }, DateTimeOffset.UnixEpoch),
+            new RunPlanned("abc", "manifest-1", new[] { "a", "b" }, DateTimeOffset.UnixEpoch),
             new EvalRecorded("a", 5, new Dictionary<string, double> { ["top1"] = 0.25, ["nan"] = double.NaN }, DateTimeOffset.UnixEpoch),
         };
         var snapshot = new RunSnapshot(events);
@@ -136,7 +136,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         Assert.IsType<TinyClipSerializer>(serializer);
         var back = (RunSnapshot)serialization.Deserialize(serializer.ToBinary(snapshot), serializer.Identifier, nameof(RunSnapshot));
         var planned = Assert.IsType<RunPlanned>(back.Events[0]);
-        Assert.Equal(("abc", DateTimeOffset.UnixEpoch), (planned.PlanHash, planned.At));
+        Assert.Equal(("abc", "manifest-1", DateTimeOffset.UnixEpoch), (planned.PlanHash, planned.ManifestHash, planned.At));
         Assert.Equal(new[] { "a", "b" }, planned.Stages);
         var eval = (EvalRecorded)back.Events[1];
         Assert.Equal(0.25, eval.Metrics["top1"]);

@@ -20,6 +20,7 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
     // Each test has its own journal file in this directory (the base constructor needs it before any instance field).
     private static readonly string JournalDirectory = Directory.CreateTempSubdirectory("tinyclip-membership-").FullName;
     private const string A = "akka.tcp://tinyclip@127.0.0.1:4001", B = "akka.tcp://tinyclip@127.0.0.1:4002", C = "akka.tcp://tinyclip@127.0.0.1:4003";
+    private const string RunManifest = "manifest-of-the-run";
 
     public SupervisorMembershipTests() : base(JournalConfig.Sqlite(Path.Combine(JournalDirectory, Guid.NewGuid() + ".db"), 5000)
         .WithFallback(TinyClipConfig.Reference)) { }
@@ -32,11 +33,11 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
         """).WithFallback(TinyClipConfig.Reference));
 
     private IActorRef Supervisor(int minTrainerNodes, Func<IReadOnlyCollection<string>>? expected = null) =>
-        Sys.ActorOf(StageSupervisor.Props(Plan, new StageSupervisorSettings("run:membership", 42, SnapshotEveryEvents: 100, MaxStageRestarts: 2,
+        Sys.ActorOf(StageSupervisor.Props(Plan, new StageSupervisorSettings("run:membership", 42, RunManifest, SnapshotEveryEvents: 100, MaxStageRestarts: 2,
             TimeSpan.FromMilliseconds(50), minTrainerNodes, NewGenerationOnStart: true, expected), evaluator: null, CreateTestProbe()));
 
     private static void Register(TestProbe agent, IActorRef supervisor, string address, params string[] devices) =>
-        agent.Send(supervisor, new RegisterNode(address, devices));
+        agent.Send(supervisor, new RegisterNode(address, devices, RunManifest));
 
     private RunHistoryReply History(IActorRef supervisor) => supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult();
 
@@ -142,13 +143,43 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
     }
 
     [Fact]
+    public void A_node_with_other_training_data_is_refused_and_never_trains()
+    {
+        var supervisor = Supervisor(minTrainerNodes: 1);
+        var (a, other) = (CreateTestProbe(), CreateTestProbe());
+        other.Send(supervisor, new RegisterNode(B, new[] { "cpu" }, "manifest-of-other-data"));
+        var refused = other.ExpectMsg<NodeRefused>(Wait);
+        Assert.Contains("manifest-of-other-data", refused.Reason);
+        Assert.Contains(RunManifest, refused.Reason);
+
+        Register(a, supervisor, A, "cpu");
+        Assert.Equal(1, a.ExpectMsg<RunStage>(Wait).Topology.WorldSize);
+        supervisor.Tell(new CheckpointWritten("s", 1, 10, 120, new Cursor(10, [new LanePosition(0, 10)]), "s-10.safetensors", "aa"));
+        Assert.Equal(new[] { $"{A}/trainer-0:cpu" }, History(supervisor).Events.OfType<WorkersChanged>().Single().Members);
+    }
+
+    [Fact]
+    public void A_refused_node_ends_failed_with_the_reason()
+    {
+        var supervisor = CreateTestProbe();
+        var completion = new TaskCompletionSource<RunFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Sys.ActorOf(Cluster.NodeAgent.Props(supervisor, new RegisterNode(B, new[] { "cpu" }, "manifest-of-other-data"), null, completion, TimeSpan.FromMinutes(1)));
+        supervisor.ExpectMsg<RegisterNode>(Wait);
+
+        supervisor.Reply(new NodeRefused("its training data differs"));
+
+        Assert.True(completion.Task.Wait(Wait));
+        Assert.Equal(new RunFinished(false, "its training data differs"), completion.Task.Result);
+    }
+
+    [Fact]
     public void Cluster_messages_round_trip_through_the_serializer()
     {
         var run = new RunStage(Training.TrainingFixtures.Assignment(Training.TrainingFixtures.Stage(StageKind.Distill, 10, 8), "teacher.safetensors",
                 new[] { new CheckpointRef("f", "sha", 4, new Cursor(4, [new LanePosition(0, 4)])) }),
             new CollectiveTopology(3, new[] { new NodeSlot(A, 0, 1), new NodeSlot(B, 1, 2) }, 1));
-        var register = new RegisterNode(A, new[] { "cpu", "cuda:1" });
-        foreach (var message in new object[] { run, register })
+        var register = new RegisterNode(A, new[] { "cpu", "cuda:1" }, RunManifest);
+        foreach (var message in new object[] { run, register, new NodeRefused("other data") })
         {
             var serializer = Sys.Serialization.FindSerializerFor(message);
             Assert.IsType<TinyClipSerializer>(serializer);
