@@ -45,6 +45,17 @@ public class SettingsTests
         Assert.NotEqual(baseline.Hash(42), baseline.Hash(43));
     }
 
+    [Fact]
+    public void The_data_lanes_are_part_of_the_plan()
+    {
+        var baseline = PlanSettings.Read(Plan(TwoStages));
+        var lanes = PlanSettings.Read(Plan(TwoStages, "tinyclip.data.order.lanes=6"));
+        Assert.Equal((12, 6), (baseline.Lanes, lanes.Lanes));
+        Assert.NotEqual(baseline.Hash(42), lanes.Hash(42)); // every batch depends on them: a run cannot change them
+        var error = Assert.Throws<InvalidSettingException>(() => PlanSettings.Read(Plan(TwoStages, "tinyclip.data.order.lanes=0")));
+        Assert.Contains("tinyclip.data.order.lanes", error.Message);
+    }
+
     [Theory]
     [InlineData("tinyclip.plan.s.steps=-3", "tinyclip.plan.s.steps")]
     [InlineData("tinyclip.plan.s.steps=many", "tinyclip.plan.s.steps")]

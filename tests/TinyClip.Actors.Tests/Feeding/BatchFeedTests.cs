@@ -48,6 +48,7 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
         Assert.All(streamed, b => Assert.Equal([2, 3], b.Lanes.Select(l => l.Lane)));
         // The node decodes its 2 lanes of 6 (plus what the stream decodes ahead): about a third of the work.
         Assert.InRange(node.Counters.SamplesDecoded + node.Counters.SamplesFailed, 24, (everything.Counters.SamplesDecoded + everything.Counters.SamplesFailed) / 2);
+        Assert.InRange(node.Counters.BytesRead, 1, everything.Counters.BytesRead / 2);
     }
 
     [Fact]
