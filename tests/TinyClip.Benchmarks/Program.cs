@@ -22,6 +22,7 @@ public static class Program
         new RecoveryBenchmark(),
         new PageCheckBenchmark(),
         new ManifestBenchmark(),
+        new DataPlaneBenchmark(),
     };
 
     public static async Task<int> Main(string[] args)

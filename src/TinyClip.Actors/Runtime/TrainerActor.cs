@@ -79,15 +79,16 @@ public sealed class TrainerActor : ReceiveActor
             // Throughput is measured from the first batch on: the feed's start-up latency is a one-off (the
             // recovery benchmark measures it), not a cost per sample.
             if (_stepsSinceClock == 0) _clock.Restart();
-            var epoch = core.Cursor.Epoch;
-            var report = core.Train(slice, run.Stop.IsRequested);
-            _stepsSinceClock++;
+            // Logged before the step: a rank that fails inside a step whose checkpoint another rank commits (its update
+            // is every rank's) has still said what it trained on; a step that is trained again is logged again.
             if (run.Setup.SampleLogPath is { } sampleLog)
                 File.AppendAllText(sampleLog, System.Text.Json.JsonSerializer.Serialize(new
                 {
-                    stage = stage.Name, step = core.Step, generation = run.Setup.Assignment.Generation, rank = run.Setup.Rank,
-                    epoch, samples = slice.SampleIds,
+                    stage = stage.Name, step = core.Step + 1, generation = run.Setup.Assignment.Generation, rank = run.Setup.Rank,
+                    epoch = core.Cursor.Epoch, samples = slice.SampleIds,
                 }) + "\n");
+            var report = core.Train(slice, run.Stop.IsRequested);
+            _stepsSinceClock++;
             if (run.Setup.ReportsProgress)
             {
                 double samplesPerSecond = _stepsSinceClock * stage.BatchSize / Math.Max(1e-9, _clock.Elapsed.TotalSeconds);

@@ -47,22 +47,32 @@ public sealed class AdamW : IDisposable
         double biasCorrection1 = 1 - Math.Pow(Beta1, StepCount);
         double biasCorrection2 = 1 - Math.Pow(Beta2, StepCount);
         double stepSize = learningRate / biasCorrection1;
-        double sqrtBiasCorrection2 = Math.Sqrt(biasCorrection2);
+        // TorchSharp hands a Scalar to libtorch as a bare handle, and a temporary Scalar (an implicit conversion) has a
+        // finalizer: collected during the native call, it is freed while libtorch reads it (seen as "Expected false to
+        // be true" from c10's toFloat). Scalars held by `using` stay alive until the step ends.
+        using var beta1 = Beta1.ToScalar();
+        using var oneMinusBeta1 = (1 - Beta1).ToScalar();
+        using var beta2 = Beta2.ToScalar();
+        using var oneMinusBeta2 = (1 - Beta2).ToScalar();
+        using var sqrtBiasCorrection2 = Math.Sqrt(biasCorrection2).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var negativeStepSize = (-stepSize).ToScalar();
         using var noGrad = torch.no_grad();
         foreach (var group in _groups)
         {
+            using var decay = (1 - learningRate * group.WeightDecay).ToScalar();
             foreach (var (name, parameter) in group.Parameters)
             {
                 var grad = parameter.grad;
                 if (grad is null) continue;
                 using var scope = torch.NewDisposeScope();
-                if (group.WeightDecay != 0) parameter.mul_(1 - learningRate * group.WeightDecay);
+                if (group.WeightDecay != 0) parameter.mul_(decay);
                 var m = Moment(_firstMoments, name, parameter);
                 var v = Moment(_secondMoments, name, parameter);
-                m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-                v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
-                var denominator = v.sqrt().div_(sqrtBiasCorrection2).add_(Epsilon);
-                parameter.addcdiv_(m, denominator, value: -stepSize);
+                m.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
+                v.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
+                var denominator = v.sqrt().div_(sqrtBiasCorrection2).add_(epsilon);
+                parameter.addcdiv_(m, denominator, value: negativeStepSize);
             }
         }
     }

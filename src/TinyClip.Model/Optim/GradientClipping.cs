@@ -16,7 +16,10 @@ public static class GradientClipping
         double total = Math.Sqrt(grads.Sum(g => g.to_type(ScalarType.Float64).pow(2).sum().item<double>()));
         double coefficient = maxNorm / (total + 1e-6);
         if (maxNorm > 0 && coefficient < 1)
-            foreach (var g in grads) g.mul_(coefficient);
+        {
+            using var scale = coefficient.ToScalar(); // held: a temporary Scalar can be finalized during the native call (see AdamW)
+            foreach (var g in grads) g.mul_(scale);
+        }
         return total;
     }
 }
