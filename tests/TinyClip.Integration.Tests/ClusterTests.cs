@@ -55,6 +55,13 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         return node;
     }
 
+    /// <summary>One node a role on fresh loopback ports, one CPU trainer on each trainer node, all seeded by the first.</summary>
+    private CliProcess[] StartNodes(string config, string runDirectory, out int[] ports, params string[] roles)
+    {
+        var chosen = ports = roles.Select(_ => FreePort()).ToArray();
+        return roles.Select((role, i) => Node(config, runDirectory, role, chosen[i], chosen[..1], devices: 1)).ToArray();
+    }
+
     /// <summary>The uninterrupted single-process run with two trainers and the same global batch.</summary>
     private string ReferenceRun(string extra = "")
     {
@@ -151,10 +158,8 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var reference = ReferenceRun();
         var config = Config();
         var run = Path.Combine(_directory, "cluster");
-        int[] ports = [FreePort(), FreePort(), FreePort()];
-        var coordinator = Node(config, run, "coordinator", ports[0], ports[..1], devices: 1);
-        var trainerA = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
-        var trainerB = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        var nodes = StartNodes(config, run, out _, "coordinator", "trainer", "trainer");
+        var (coordinator, trainerA, trainerB) = (nodes[0], nodes[1], nodes[2]);
         WaitForExit(trainerA, "trainer A");
         WaitForExit(trainerB, "trainer B");
         WaitForExit(coordinator, "coordinator");
@@ -173,10 +178,8 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var reference = ReferenceRun(TwelveLanes + ThreeTrainers + LongDistill);
         var config = Config(TwelveLanes + ThreeNodes + LongDistill);
         var run = Path.Combine(_directory, "cluster");
-        int[] ports = [FreePort(), FreePort(), FreePort()];
-        var first = Node(config, run, "coordinator,trainer", ports[0], ports[..1], devices: 1);
-        var second = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
-        var third = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        var nodes = StartNodes(config, run, out _, "coordinator,trainer", "trainer", "trainer");
+        var (first, second, third) = (nodes[0], nodes[1], nodes[2]);
         WaitForExit(second, "second trainer");
         WaitForExit(third, "third trainer");
         WaitForExit(first, "coordinator and first trainer");
@@ -200,10 +203,8 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var reference = ReferenceRun(TwelveLanes + ThreeTrainers);
         var config = Config(TwelveLanes + ThreeNodes);
         var run = Path.Combine(_directory, "cluster");
-        int[] ports = [FreePort(), FreePort(), FreePort()];
-        var coordinator = Node(config, run, "coordinator,trainer", ports[0], ports[..1], devices: 1);
-        var survivor = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
-        var victim = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
+        var nodes = StartNodes(config, run, out _, "coordinator,trainer", "trainer", "trainer");
+        var (coordinator, survivor, victim) = (nodes[0], nodes[1], nodes[2]);
         WaitForDistillCheckpoints(run, coordinator);
         victim.Kill();
         WaitForExit(survivor, "survivor");
@@ -224,12 +225,9 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var database = postgres.CreateDatabase();
         var config = Config(TwelveLanes + ThreeNodes, database);
         var run = Path.Combine(_directory, "cluster");
-        int[] ports = [FreePort(), FreePort(), FreePort()];
-        var first = Node(config, run, "coordinator,trainer", ports[0], ports[..1], devices: 1);
-        var second = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
-        var third = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
-        WaitForDistillCheckpoints(run, first);
-        foreach (var node in new[] { first, second, third }) node.Kill();
+        var nodes = StartNodes(config, run, out var ports, "coordinator,trainer", "trainer", "trainer");
+        WaitForDistillCheckpoints(run, nodes[0]);
+        foreach (var node in nodes) node.Kill();
 
         // The trainer node is the first seed and starts first: the restarted supervisor finds it in the cluster and
         // waits for it to register (it would otherwise resume on its own node at once; the minimum of trainer nodes

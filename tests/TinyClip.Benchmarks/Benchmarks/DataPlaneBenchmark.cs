@@ -25,7 +25,8 @@ public sealed class DataPlaneBenchmark : IBenchmark
             $"its rows `[k*N/W, (k+1)*N/W)` (the graph `tinyclip node` runs) and reads {batches} batches off the channel; each node's feed runs alone, " +
             "one after the other, with its own counters: samples decoded (usable or not) and bytes read from the Parquet files, including what the " +
             "feed decodes ahead of the trainers. Ratios are to the single node's figures in the same run; before the lane data plane every node " +
-            $"did the single node's work (ratio 1). Target: each node at most 1/W + 0.1. {options.Repeats} repeats of the feed times.")
+            $"did the single node's work (ratio 1). Target: each node at most 1/W + 0.1. One untimed warm-up feed, then " +
+            $"{options.Repeats} timed repeats per node (the counters are the same every repeat).")
             .Columns("W", "node", "samples decoded", "ratio", "bytes read", "ratio", "feed seconds", "ratio");
 
         using var scratch = new TempDirectory("dataplane");
@@ -37,6 +38,7 @@ public sealed class DataPlaneBenchmark : IBenchmark
             Order = s.Order with { BatchSize = BatchSize },
         });
 
+        await NodeAsync(train, settings, RowRange.All(BatchSize), batches, 1, system, cancellationToken); // warm-up (JIT, caches)
         (long Decoded, long Bytes, Spread Seconds)? single = null;
         foreach (var nodes in new[] { 1, 2, 3 })
             for (var k = 0; k < nodes; k++)
