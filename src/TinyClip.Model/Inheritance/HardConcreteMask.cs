@@ -43,9 +43,17 @@ public sealed class HardConcreteMask : IDisposable
     public Tensor Sample(Generator generator)
     {
         using var scope = NewDisposeScope();
-        var u = (rand(Shape, dtype: float32, generator: generator) * (1 - 2 * Epsilon) + Epsilon).to(LogAlpha.device);
-        var s = sigmoid((u.log() - (1 - u).log() + LogAlpha) / Beta);
-        return (s * (Zeta - Gamma) + Gamma).clamp(0, 1).MoveToOuterDisposeScope();
+        // Scalars held for the whole computation: a temporary one can be finalized while libtorch reads it (see AdamW).
+        using var span = (1 - 2 * Epsilon).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var one = 1.ToScalar();
+        using var beta = Beta.ToScalar();
+        using var stretch = (Zeta - Gamma).ToScalar();
+        using var gamma = Gamma.ToScalar();
+        using var zero = 0.ToScalar();
+        var u = rand(Shape, dtype: float32, generator: generator).mul(span).add(epsilon).to(LogAlpha.device);
+        var s = sigmoid(u.log().sub(u.neg().add(one).log()).add(LogAlpha).div(beta));
+        return s.mul(stretch).add(gamma).clamp(zero, one).MoveToOuterDisposeScope();
     }
 
     /// <summary>P(z &gt; 0) = sigmoid(log-alpha - beta log(-gamma / zeta)), differentiable.</summary>
@@ -83,7 +91,9 @@ public sealed class HardConcreteMask : IDisposable
     public void Clamp()
     {
         using var _ = no_grad();
-        LogAlpha.clamp_(MinLogAlpha, MaxLogAlpha);
+        using var min = MinLogAlpha.ToScalar(); // held: see Sample
+        using var max = MaxLogAlpha.ToScalar();
+        LogAlpha.clamp_(min, max);
     }
 
     /// <summary>Overwrites log-alpha (no gradient), e.g. to seed a chained stage.</summary>

@@ -74,10 +74,18 @@ public sealed class DistillationObjective
     public void ConstrainStudentLogitScale(Tensor studentLogitScale)
     {
         using var noGrad = no_grad();
+        // Scalars held through the native call: a temporary one can be finalized while libtorch reads it (see AdamW).
         if (Settings.LearnableStudentScale)
-            studentLogitScale.clamp_(0.0, DistillationSettings.MaxLogitScaleLog);
+        {
+            using var min = 0.0.ToScalar();
+            using var max = DistillationSettings.MaxLogitScaleLog.ToScalar();
+            studentLogitScale.clamp_(min, max);
+        }
         else
-            studentLogitScale.fill_(Math.Log(Settings.FixedLogitScale));
+        {
+            using var value = Math.Log(Settings.FixedLogitScale).ToScalar();
+            studentLogitScale.fill_(value);
+        }
     }
 
     private Tensor StudentScale(Tensor? studentLogitScale, Tensor like)
