@@ -34,7 +34,8 @@ public sealed record StageSpec(
     OptimizationSpec Optimization,
     LossSpec Loss,
     long EvalEverySteps,
-    AutoSpec? Auto = null)
+    AutoSpec? Auto = null,
+    int MicroBatchSize = 0)
 {
     public const string InitScratch = "scratch";
     public const string InitPrevious = "previous";
@@ -69,7 +70,10 @@ public sealed record StageSpec(
                 kind == StageKind.Teacher || stage.Bool("learnable-logit-scale"),
                 stage.Bool("teacher-own-logit-scale")),
             EvalEverySteps: stage.Long("eval-every-steps", 0),
-            Auto: kind == StageKind.Auto ? ReadAuto(stage) : null);
+            Auto: kind == StageKind.Auto ? ReadAuto(stage) : null,
+            MicroBatchSize: stage.Int("micro-batch-size", 0));
+        if (spec.MicroBatchSize > spec.BatchSize)
+            throw new InvalidSettingException(stage.Key("micro-batch-size"), $"must not exceed the batch size ({spec.BatchSize}); 0 = the whole local batch");
         if (spec.Optimization.WarmupSteps >= spec.Steps && spec.Steps > 1)
             throw new InvalidSettingException(stage.Key("warmup-steps"), $"must be smaller than steps ({spec.Steps})");
         if (spec.Auto is { } auto && auto.PruneStep > spec.Steps)

@@ -56,6 +56,10 @@ public sealed class TrainerCore : IDisposable
     /// <summary>Mask state for checkpoints while an auto stage learns its masks; null otherwise.</summary>
     public Dictionary<string, Tensor>? MaskState() => _masks?.StateDict();
 
+    /// <summary>The mask and Lagrangian parameters by name while an auto stage learns its masks; none otherwise.</summary>
+    public IEnumerable<(string Name, TorchSharp.Modules.Parameter Parameter)> MaskParameters() =>
+        _masks is null ? [] : _masks.Masked.MaskParameters.Concat(_masks.Masked.LambdaParameters);
+
     /// <summary>What the deterministic masks keep now, while an auto stage learns its masks; null otherwise.</summary>
     public IReadOnlyList<TowerStructure>? KeptStructure() => _masks?.Masked.KeptStructure();
 
@@ -126,24 +130,9 @@ public sealed class TrainerCore : IDisposable
         Student.train();
         Optimizer.ZeroGrad();
         _masks?.Optimizer.ZeroGrad();
-        var masks = _masks?.Sample(Step);
-        var images = ImageInput.ToDevice(slice.Images, _device);
-        var tokens = tensor(slice.Tokens, new long[] { b, slice.ContextLength }).to(ScalarType.Int64).to(_device);
-
-        ClipFeatures? localTeacher = null;
-        if (_step.Objective.NeedsTeacher)
-        {
-            using var noGrad = no_grad();
-            localTeacher = new ClipFeatures(
-                AffinityMimickingLoss.Normalize(_teacher!.EncodeImage(images)),
-                AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens)));
-        }
-        var local = new ClipFeatures(
-            AffinityMimickingLoss.Normalize(Student.EncodeImage(images, masks?.Image)),
-            AffinityMimickingLoss.Normalize(Student.EncodeText(tokens, masks?.Text)));
-
-        var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
-        var result = _step.Run(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+        var masks = _masks?.Sample(Step); // once per step, whatever the micro-batches
+        int micro = Stage.MicroBatchSize is > 0 and var size && size < b ? size : b;
+        var result = micro == b ? WholeBatchStep(slice, masks) : CachedGradientStep(slice, masks, micro);
 
         double learningRate = _schedule.At(Step);
         double gradientNorm = double.NaN;
@@ -163,6 +152,97 @@ public sealed class TrainerCore : IDisposable
         }
         Step++;
         return new StepReport(Step, result.Loss, result.Distill, result.Clip, learningRate, gradientNorm, !result.IsFinite, stop, maskProgress);
+    }
+
+    /// <summary>The local batch in one forward and backward: every activation of both passes held at once.</summary>
+    private ShardedStepResult WholeBatchStep(TrainingBatch slice, StudentMasks? masks)
+    {
+        var (images, tokens) = Inputs(slice, 0, slice.Count);
+        var localTeacher = TeacherFeatures(images, tokens);
+        var local = StudentFeatures(images, tokens, masks);
+        var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
+        return _step.Run(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+    }
+
+    /// <summary>
+    /// Gradient caching (GradCache, Gao et al. 2021): the same gradient as <see cref="WholeBatchStep"/> with the
+    /// activations of one micro-batch at a time. (1) Teacher and student features of every micro-batch without graphs;
+    /// (2) the global loss and its gradient with respect to this trainer's features; (3) each micro-batch's student
+    /// forward again, with a graph, back-propagating its rows of that gradient. dL/dθ = Σ_m (dL/dF_m)(dF_m/dθ) is the sum
+    /// the whole batch computes in one backward, up to the order of float additions. The step's sampled masks are shared
+    /// by all micro-batches through leaf copies whose gradients are pushed into the mask parameters once at the end.
+    /// </summary>
+    private ShardedStepResult CachedGradientStep(TrainingBatch slice, StudentMasks? masks, int micro)
+    {
+        var shared = masks is null ? null : new SharedMasks(masks);
+        var microBatches = Enumerable.Range(0, (slice.Count + micro - 1) / micro)
+            .Select(m => (Start: m * micro, Count: Math.Min(micro, slice.Count - m * micro))).ToList();
+        var studentParts = new List<ClipFeatures>();
+        var teacherParts = new List<ClipFeatures>();
+        using (no_grad())
+        {
+            foreach (var (start, count) in microBatches)
+            {
+                var (images, tokens) = Inputs(slice, start, count);
+                if (TeacherFeatures(images, tokens) is { } teacher) teacherParts.Add(teacher);
+                studentParts.Add(StudentFeatures(images, tokens, shared?.Leaves));
+            }
+        }
+        var local = new ClipFeatures(cat(studentParts.Select(p => p.Image).ToList(), 0), cat(studentParts.Select(p => p.Text).ToList(), 0));
+        var localTeacher = teacherParts.Count == 0 ? null
+            : new ClipFeatures(cat(teacherParts.Select(p => p.Image).ToList(), 0), cat(teacherParts.Select(p => p.Text).ToList(), 0));
+        var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
+        var (result, gradients) = _step.FeatureGradients(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+        if (gradients is null) return result;
+        foreach (var (start, count) in microBatches)
+        {
+            using var microScope = NewDisposeScope(); // frees each micro-batch's graph before the next forward
+            var (images, tokens) = Inputs(slice, start, count);
+            var features = StudentFeatures(images, tokens, shared?.Leaves);
+            autograd.backward([features.Image, features.Text], [gradients.Image.narrow(0, start, count), gradients.Text.narrow(0, start, count)]);
+        }
+        shared?.BackwardIntoMasks();
+        gradients.AccumulateScale(Student.LogitScale);
+        return result;
+    }
+
+    /// <summary>Rows [start, start + count) of the slice on the device: normalised pixels and token ids.</summary>
+    private (Tensor Images, Tensor Tokens) Inputs(TrainingBatch slice, int start, int count) => (
+        ImageInput.ToDevice(slice.Images.Slice(start, count), _device),
+        tensor(slice.Tokens.AsSpan(start * slice.ContextLength, count * slice.ContextLength).ToArray(), new long[] { count, slice.ContextLength })
+            .to(ScalarType.Int64).to(_device));
+
+    private ClipFeatures? TeacherFeatures(Tensor images, Tensor tokens)
+    {
+        if (!_step.Objective.NeedsTeacher) return null;
+        using var noGrad = no_grad();
+        return new ClipFeatures(AffinityMimickingLoss.Normalize(_teacher!.EncodeImage(images)), AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens)));
+    }
+
+    private ClipFeatures StudentFeatures(Tensor images, Tensor tokens, StudentMasks? masks) => new(
+        AffinityMimickingLoss.Normalize(Student.EncodeImage(images, masks?.Image)),
+        AffinityMimickingLoss.Normalize(Student.EncodeText(tokens, masks?.Text)));
+
+    /// <summary>
+    /// A step's sampled masks shared by several backward passes: the forwards use leaf copies, whose gradients add up
+    /// over the micro-batches, and one backward at the end takes them through the sampling into the mask parameters.
+    /// </summary>
+    private sealed class SharedMasks(StudentMasks sampled)
+    {
+        public StudentMasks Leaves { get; } = new(Leaf(sampled.Image), Leaf(sampled.Text));
+
+        public void BackwardIntoMasks()
+        {
+            var pairs = Enumerable.Zip(Tensors(sampled), Tensors(Leaves), (mask, leaf) => (Mask: mask, Leaf: leaf))
+                .Where(p => p.Mask is not null && p.Leaf?.grad is not null).ToList();
+            if (pairs.Count > 0) autograd.backward(pairs.Select(p => p.Mask!).ToList(), pairs.Select(p => p.Leaf!.grad!).ToList());
+        }
+
+        private static TowerMasks Leaf(TowerMasks masks) =>
+            new(masks.Heads?.detach().requires_grad_(), masks.Intermediate?.detach().requires_grad_(), masks.Hidden?.detach().requires_grad_());
+
+        private static IEnumerable<Tensor?> Tensors(StudentMasks masks) =>
+            [masks.Image.Heads, masks.Image.Intermediate, masks.Image.Hidden, masks.Text.Heads, masks.Text.Intermediate, masks.Text.Hidden];
     }
 
     /// <summary>

@@ -56,6 +56,29 @@ public sealed class ShardedContrastiveStep
         Tensor? teacherLogitScale = null)
     {
         using var scope = NewDisposeScope();
+        var (result, gradients) = FeatureGradients(localStudent, rowOffset, gatheredStudent, gatheredTeacher, studentLogitScale, teacherLogitScale);
+        if (gradients is not null)
+        {
+            autograd.backward([localStudent.Image, localStudent.Text], [gradients.Image, gradients.Text]);
+            gradients.AccumulateScale(studentLogitScale);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The global loss and its gradient with respect to this trainer's own features (its rows of dL/dF, image and text)
+    /// and, when learnable, the student's logit scale, without back-propagating anything: gradient caching pushes the
+    /// feature gradients through the encoders one micro-batch at a time (<see cref="Run"/> does it in one go). Null
+    /// gradients when the loss is not finite. <paramref name="localStudent"/> needs no graph here.
+    /// </summary>
+    public (ShardedStepResult Result, OwnFeatureGradients? Gradients) FeatureGradients(
+        ClipFeatures localStudent,
+        long rowOffset,
+        ClipFeatures gatheredStudent,
+        ClipFeatures? gatheredTeacher,
+        Tensor? studentLogitScale = null,
+        Tensor? teacherLogitScale = null)
+    {
         localStudent.EnsurePaired(nameof(localStudent));
         gatheredStudent.EnsurePaired(nameof(gatheredStudent));
         var ownRows = new RowRange(rowOffset, localStudent.Count);
@@ -73,23 +96,14 @@ public sealed class ShardedContrastiveStep
         var value = Objective.Compute(leaves, gatheredTeacher, scaleLeaf, teacherLogitScale);
         var result = new ShardedStepResult(value.Loss.ToDouble(), value.Distill, value.Clip);
         if (!result.IsFinite)
-            return result;
+            return (result, null);
 
         var inputs = new List<Tensor> { leaves.Image, leaves.Text };
         if (scaleLeaf is not null)
             inputs.Add(scaleLeaf);
         var leafGradients = autograd.grad(new[] { value.Loss }, inputs);
-
-        var outputs = new List<Tensor> { localStudent.Image, localStudent.Text };
-        var outputGradients = new List<Tensor> { ownRows.Slice(leafGradients[0]), ownRows.Slice(leafGradients[1]) };
-        if (scaleLeaf is not null)
-        {
-            // backward on a leaf parameter accumulates the given gradient into its .grad.
-            outputs.Add(studentLogitScale!);
-            outputGradients.Add(rowOffset == 0 ? leafGradients[2] : zeros_like(leafGradients[2]));
-        }
-        autograd.backward(outputs, outputGradients);
-        return result;
+        var scaleGradient = scaleLeaf is null ? null : rowOffset == 0 ? leafGradients[2] : zeros_like(leafGradients[2]);
+        return (result, new OwnFeatureGradients(ownRows.Slice(leafGradients[0]).contiguous(), ownRows.Slice(leafGradients[1]).contiguous(), scaleGradient));
     }
 
     private static Tensor RequireScale(Tensor? studentLogitScale) =>

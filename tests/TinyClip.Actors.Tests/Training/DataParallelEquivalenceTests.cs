@@ -1,3 +1,5 @@
+using TinyClip.Model;
+using TinyClip.Actors.Runtime;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
@@ -14,20 +16,32 @@ public sealed class DataParallelEquivalenceTests : IDisposable
     {
         var stage = TrainingFixtures.Stage(kind, steps, batchSize, learnableScale);
         var teacher = kind == StageKind.Teacher ? null : TrainingFixtures.SaveTeacher(_directory);
+        return Train(worldSize, stage, TrainingFixtures.Assignment(stage, teacher)).Weights;
+    }
+
+    /// <summary>Trains <paramref name="assignment"/>'s stage on W trainers; the final weights and rank 0's gradients of the first step
+    /// (summed over the group and clipped, as the optimiser saw them).</summary>
+    private (Dictionary<string, float[]> Weights, Dictionary<string, float[]> FirstGradients) Train(int worldSize, StageSpec stage, StageAssignment assignment)
+    {
+        int steps = (int)stage.Steps, batchSize = stage.BatchSize;
         var group = new InProcessCollectiveGroup(worldSize, TimeSpan.FromSeconds(60));
+        var firstGradients = new Dictionary<string, float[]>();
         var results = new Dictionary<string, float[]>[worldSize];
         var errors = new Exception?[worldSize];
         var threads = Enumerable.Range(0, worldSize).Select(rank => new Thread(() =>
         {
             try
             {
-                var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, teacher), rank, worldSize, TrainingFixtures.Start, rank == 0, "cpu", _directory,
+                var setup = new TrainerSetup(assignment, rank, worldSize, TrainingFixtures.Start, rank == 0, "cpu", _directory,
                     TrainingFixtures.VocabularySize, 3, 100, false);
                 using var core = TrainerCore.Create(setup, group.Members[rank]);
                 for (long g = 0; g < steps; g++)
                 {
                     var report = core.Train(TrainingFixtures.Batch(g, batchSize).SliceFor(rank, worldSize), stopRequested: false);
                     Assert.False(report.Skipped);
+                    if (g == 0 && rank == 0)
+                        foreach (var (name, parameter) in core.Student.named_parameters().Concat(core.MaskParameters()))
+                            if (parameter.grad is { } grad) firstGradients[name] = grad.data<float>().ToArray();
                 }
                 results[rank] = core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
             }
@@ -43,7 +57,55 @@ public sealed class DataParallelEquivalenceTests : IDisposable
         // Every member of the group holds bitwise the same weights.
         for (int rank = 1; rank < worldSize; rank++)
             foreach (var (name, values) in results[0]) Assert.Equal(values, results[rank][name]);
-        return results[0];
+        return (results[0], firstGradients);
+    }
+
+    public static TheoryData<int, StageKind, int> CachedGradientCases => new()
+    {
+        // Local batches of 12, 6 and 4 rows; micro-batches of 5 (5+5+2), 4 (4+2), 3 (3+1) and 1: uneven last ones.
+        { 1, StageKind.Distill, 5 }, { 2, StageKind.Distill, 4 }, { 3, StageKind.Distill, 3 }, { 1, StageKind.Distill, 1 },
+        { 2, StageKind.Teacher, 4 }, { 2, StageKind.Manual, 4 }, { 1, StageKind.Auto, 5 }, { 3, StageKind.Auto, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(CachedGradientCases))]
+    public void Gradient_caching_gives_the_gradient_and_the_weights_of_the_whole_batch(int worldSize, StageKind kind, int microBatch)
+    {
+        const int steps = 12, batchSize = 12;
+        var teacher = TrainingFixtures.SaveTeacher(_directory);
+        var stage = TrainingFixtures.Stage(kind == StageKind.Teacher ? kind : StageKind.Distill, steps, batchSize, learnableScale: kind == StageKind.Teacher) with
+        {
+            Kind = kind,
+            Init = kind is StageKind.Manual or StageKind.Auto ? StageSpec.InitTeacher : StageSpec.InitScratch,
+            // Masks learned from step 1 and pruned at the last step: the pruned students must match as well.
+            Auto = kind == StageKind.Auto ? new AutoSpec(0, 0.3, 6, steps, 0.05, SignedLagrangian: false) : null,
+        };
+        // Inheriting students start from another model than the teacher, so that the loss has gradients to compare.
+        var init = Path.Combine(_directory, "init.safetensors");
+        using (var other = ClipModel.Create(ClipPresets.Get("tiny-test"), seed: 5)) ClipCheckpoint.Save(other, init);
+        var assignment = TrainingFixtures.Assignment(stage, kind == StageKind.Teacher ? null : teacher) with
+        {
+            StudentInit = stage.Init == StageSpec.InitTeacher ? init : StageSpec.InitScratch,
+        };
+        var (wholeWeights, wholeGradients) = Train(1, stage, assignment);
+        var cached = stage with { MicroBatchSize = microBatch };
+        var (cachedWeights, cachedGradients) = Train(worldSize, cached, assignment with { Stage = cached });
+
+        Assert.Contains(wholeGradients.Values, g => g.Any(v => Math.Abs(v) > 1e-3)); // a comparison of real gradients
+        // A parameter without a gradient on one trainer gets zeros from several (the all-reduce): compare as zeros.
+        foreach (var name in wholeGradients.Keys.Union(cachedGradients.Keys))
+        {
+            var whole = wholeGradients.GetValueOrDefault(name) ?? new float[cachedGradients[name].Length];
+            var gradient = cachedGradients.GetValueOrDefault(name) ?? new float[whole.Length];
+            var difference = whole.Zip(gradient, (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(difference <= 1e-5, $"first-step gradient of {name} differs by {difference}");
+        }
+        Assert.Equal(wholeWeights.Keys.Order(), cachedWeights.Keys.Order()); // auto: the same pruned architecture
+        foreach (var (name, values) in wholeWeights)
+        {
+            var difference = values.Zip(cachedWeights[name], (a, b) => Math.Abs(a - b)).Max();
+            Assert.True(difference <= 1e-4, $"{name} differs by {difference} after {steps} steps");
+        }
     }
 
     [Theory]
