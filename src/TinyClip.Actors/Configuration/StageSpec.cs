@@ -35,7 +35,8 @@ public sealed record StageSpec(
     LossSpec Loss,
     long EvalEverySteps,
     AutoSpec? Auto = null,
-    int MicroBatchSize = 0)
+    int MicroBatchSize = 0,
+    bool RowShardedLoss = false)
 {
     public const string InitScratch = "scratch";
     public const string InitPrevious = "previous";
@@ -71,7 +72,8 @@ public sealed record StageSpec(
                 stage.Bool("teacher-own-logit-scale")),
             EvalEverySteps: stage.Long("eval-every-steps", 0),
             Auto: kind == StageKind.Auto ? ReadAuto(stage) : null,
-            MicroBatchSize: stage.Int("micro-batch-size", 0));
+            MicroBatchSize: stage.Int("micro-batch-size", 0),
+            RowShardedLoss: stage.Bool("row-sharded-loss"));
         if (spec.MicroBatchSize > spec.BatchSize)
             throw new InvalidSettingException(stage.Key("micro-batch-size"), $"must not exceed the batch size ({spec.BatchSize}); 0 = the whole local batch");
         if (spec.Optimization.WarmupSteps >= spec.Steps && spec.Steps > 1)

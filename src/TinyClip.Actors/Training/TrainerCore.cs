@@ -24,6 +24,7 @@ public sealed class TrainerCore : IDisposable
     private readonly Device _device;
     private readonly ClipModel? _teacher;
     private readonly ShardedContrastiveStep _step;
+    private readonly RowShardedLoss _rowShardedLoss;
     private readonly LearningRateSchedule _schedule;
     private readonly BatchAgreement _agreement;
     private IReadOnlyList<TorchSharp.Modules.Parameter> _trainable;
@@ -44,6 +45,7 @@ public sealed class TrainerCore : IDisposable
         Optimizer = NewOptimizer(student, stage.Optimization);
         _step = new ShardedContrastiveStep(new DistillationObjective(new DistillationSettings(
             stage.Loss.Alpha, stage.Loss.Weight, stage.Loss.FixedLogitScale, stage.Loss.LearnableLogitScale, stage.Loss.TeacherOwnLogitScale)));
+        _rowShardedLoss = new RowShardedLoss(_step.Objective);
         _schedule = new LearningRateSchedule(stage.Optimization.LearningRate, stage.Optimization.WarmupSteps, stage.Steps);
         _agreement = new BatchAgreement(setup.Start);
         _trainable = student.parameters().Where(p => p.requires_grad).ToList();
@@ -160,8 +162,25 @@ public sealed class TrainerCore : IDisposable
         var (images, tokens) = Inputs(slice, 0, slice.Count);
         var localTeacher = TeacherFeatures(images, tokens);
         var local = StudentFeatures(images, tokens, masks);
+        var (result, gradients) = LossGradients(local, localTeacher);
+        if (gradients is null) return result;
+        autograd.backward([local.Image, local.Text], [gradients.Image, gradients.Text]);
+        gradients.AccumulateScale(Student.LogitScale);
+        return result;
+    }
+
+    /// <summary>
+    /// The global loss and its gradient with respect to this trainer's features, from all trainers' gathered features:
+    /// every trainer computing all N loss rows, or (<c>row-sharded-loss</c>) each its own rows, summed by an all-reduce.
+    /// </summary>
+    private (ShardedStepResult Result, OwnFeatureGradients? Gradients) LossGradients(ClipFeatures local, ClipFeatures? localTeacher)
+    {
         var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
-        return _step.Run(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+        if (!Stage.RowShardedLoss || _collective.WorldSize == 1)
+            return _step.FeatureGradients(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+        var contribution = _rowShardedLoss.Contribution(_setup.FirstRow, _setup.LocalBatch, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+        _collective.AllReduceSum(contribution, Tag("loss-rows"));
+        return _rowShardedLoss.Finish(contribution, _setup.FirstRow, _setup.LocalBatch, gatheredStudent);
     }
 
     /// <summary>
@@ -191,8 +210,7 @@ public sealed class TrainerCore : IDisposable
         var local = new ClipFeatures(cat(studentParts.Select(p => p.Image).ToList(), 0), cat(studentParts.Select(p => p.Text).ToList(), 0));
         var localTeacher = teacherParts.Count == 0 ? null
             : new ClipFeatures(cat(teacherParts.Select(p => p.Image).ToList(), 0), cat(teacherParts.Select(p => p.Text).ToList(), 0));
-        var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
-        var (result, gradients) = _step.FeatureGradients(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
+        var (result, gradients) = LossGradients(local, localTeacher);
         if (gradients is null) return result;
         foreach (var (start, count) in microBatches)
         {
