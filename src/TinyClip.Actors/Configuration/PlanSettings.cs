@@ -66,11 +66,12 @@ public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettin
 }
 
 /// <summary>The fixed teacher of the run: a checkpoint (and optional architecture), or empty for the plan's teacher stage.</summary>
-public sealed record TeacherSettings(string Checkpoint, string Model, bool AllowPickle)
+public sealed record TeacherSettings(string Checkpoint, string Model, bool AllowPickle, TeacherPrecision Precision = TeacherPrecision.Fp32)
 {
     public static TeacherSettings Read(SettingsReader teacher)
     {
-        var settings = new TeacherSettings(teacher.String("checkpoint"), teacher.String("model"), teacher.Bool("allow-pickle"));
+        var settings = new TeacherSettings(teacher.String("checkpoint"), teacher.String("model"), teacher.Bool("allow-pickle"),
+            teacher.Choice<TeacherPrecision>("precision"));
         if (settings.Checkpoint.Length > 0 && !File.Exists(settings.Checkpoint))
             throw new InvalidSettingException(teacher.Key("checkpoint"), $"file '{settings.Checkpoint}' does not exist");
         return settings;

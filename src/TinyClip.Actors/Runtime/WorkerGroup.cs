@@ -1,5 +1,6 @@
 using Akka.Actor;
 using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
 using TinyClip.Data.Ordering;
 
@@ -16,7 +17,8 @@ public sealed record WorkerGroupSettings(
     bool AllowPickle,
     int BatchesInFlight,
     TimeSpan CollectiveTimeout,
-    bool SampleLog = false);
+    bool SampleLog = false,
+    TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32);
 
 /// <summary>
 /// The trainers of one process (one per device) and their data feed. For each RunStage it picks the checkpoint to
@@ -98,7 +100,8 @@ public sealed class WorkerGroup : ReceiveActor
         for (int index = 0; index < local.Ranks; index++)
         {
             var setup = new TrainerSetup(verified, local.FirstRank + index, topology.WorldSize, cursor, ReportsProgress: index == 0, _settings.Devices[index], _settings.RunDirectory,
-                _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog);
+                _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog,
+                _settings.TeacherPrecision);
             _trainers[index].Tell(new StartTraining(_attempt, setup, _collective.Members[index], fanOut.Reader(index), _stop, cadence, _supervisor,
                 _feedCancellation.Token));
         }

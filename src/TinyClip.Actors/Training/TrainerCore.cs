@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Data.Ordering;
@@ -92,6 +93,11 @@ public sealed class TrainerCore : IDisposable
             var hints = assignment.TeacherModel.Length > 0 ? ArchitectureHints.From(ModelCatalog.Resolve(assignment.TeacherModel, null)) : null;
             teacher = ClipCheckpoint.LoadModel(assignment.TeacherCheckpoint, setup.AllowPickle, hints);
             teacher.to(device);
+            if (setup.TeacherPrecision == TeacherPrecision.Bf16)
+            {
+                EnsureBFloat16(device);
+                teacher.to(ScalarType.BFloat16);
+            }
             teacher.eval();
             foreach (var p in teacher.parameters()) p.requires_grad_(false);
             EnsureSameInputs(student.Config, teacher.Config);
@@ -230,11 +236,29 @@ public sealed class TrainerCore : IDisposable
         tensor(slice.Tokens.AsSpan(start * slice.ContextLength, count * slice.ContextLength).ToArray(), new long[] { count, slice.ContextLength })
             .to(ScalarType.Int64).to(_device));
 
+    /// <summary>The frozen teacher's normalised features, in float32 whatever the teacher computes in.</summary>
     private ClipFeatures? TeacherFeatures(Tensor images, Tensor tokens)
     {
         if (!_step.Objective.NeedsTeacher) return null;
         using var noGrad = no_grad();
-        return new ClipFeatures(AffinityMimickingLoss.Normalize(_teacher!.EncodeImage(images)), AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens)));
+        var input = images.to(_teacher!.LogitScale.dtype);
+        return new ClipFeatures(
+            AffinityMimickingLoss.Normalize(_teacher.EncodeImage(input).to(ScalarType.Float32)),
+            AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens).to(ScalarType.Float32)));
+    }
+
+    /// <summary>Refuses a device that cannot multiply bfloat16 matrices, before any step, with the setting's name.</summary>
+    private static void EnsureBFloat16(Device device)
+    {
+        try
+        {
+            using var scope = NewDisposeScope();
+            ones(new long[] { 4, 4 }, ScalarType.BFloat16, device).matmul(ones(new long[] { 4, 4 }, ScalarType.BFloat16, device)).sum().to(ScalarType.Float32).item<float>();
+        }
+        catch (Exception e) when (e is ExternalException or NotSupportedException or ArgumentException)
+        {
+            throw new InvalidOperationException($"tinyclip.teacher.precision = bf16, but device {device} cannot compute in bfloat16 ({e.Message}); use fp32");
+        }
     }
 
     private ClipFeatures StudentFeatures(Tensor images, Tensor tokens, StudentMasks? masks) => new(

@@ -1,3 +1,4 @@
+using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Runtime;
 using TinyClip.Data.Ordering;
 
@@ -20,7 +21,8 @@ public sealed record TrainerSetup(
     int KeepLastCheckpoints,
     int MaxNonFiniteStepsInRow,
     bool AllowPickle,
-    bool SampleLog = false)
+    bool SampleLog = false,
+    TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32)
 {
     /// <summary>First row of the global batch this trainer holds: rows [k*N/W, (k+1)*N/W), so N need not divide by W.</summary>
     public long FirstRow => (long)Rank * Assignment.Stage.BatchSize / WorldSize;
