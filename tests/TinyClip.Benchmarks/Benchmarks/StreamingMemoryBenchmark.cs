@@ -28,10 +28,12 @@ public sealed class StreamingMemoryBenchmark : IBenchmark
     public async Task<BenchmarkSection> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         var settings = Settings();
-        int groupsInFlight = (settings.Stream.ReadAheadWindows + 1) * settings.Order.WindowRowGroups;
-        long sampleBytes = 3L * ImageSize * ImageSize * sizeof(float);
+        // Per lane (the datasets here have more row groups than lanes): read-ahead windows and decodes in flight.
+        int lanes = Math.Min(settings.Order.Lanes, BatchSize);
+        int groupsInFlight = lanes * (settings.Stream.ReadAheadWindows + 1) * settings.Order.WindowRowGroups;
+        long sampleBytes = 3L * ImageSize * ImageSize; // pixels travel as bytes
         long batchBytes = BatchSize * (sampleBytes + settings.Decode.ContextLength * sizeof(int));
-        long Bound(double groupBytes) => (long)(groupsInFlight * groupBytes) + settings.Stream.DecodeParallelism * sampleBytes + (1 + settings.Stream.BatchesInFlight) * batchBytes;
+        long Bound(double groupBytes) => (long)(groupsInFlight * groupBytes) + lanes * settings.Stream.DecodeParallelism * sampleBytes + (1 + settings.Stream.BatchesInFlight) * batchBytes;
         using var scratch = new TempDirectory("memory");
         // A probe shard gives the encoded size of a row group (JPEG headers compress across rows), so the dataset can be sized to the bound.
         var probe = await SyntheticShards.WriteAsync(scratch.Sub("probe"), 5 * RowGroupSize, ImageSize, RowGroupSize, cancellationToken);
@@ -63,10 +65,10 @@ public sealed class StreamingMemoryBenchmark : IBenchmark
         var section = new BenchmarkSection("4. Streaming memory",
             $"A child process (`{ChildCommand}`, so its peak RSS holds nothing but this) builds the manifest and an actor system, reads VmRSS (*start-up*), " +
             $"then streams one epoch of synthetic {ImageSize} px samples (row groups of {RowGroupSize}) through `BatchFeed.RunToChannel` with the shipped stream settings " +
-            $"(read-ahead {settings.Stream.ReadAheadWindows} window, K = {settings.Order.WindowRowGroups} row groups, decode parallelism {settings.Stream.DecodeParallelism}, " +
+            $"({lanes} lanes, each with read-ahead {settings.Stream.ReadAheadWindows} window, K = {settings.Order.WindowRowGroups} row groups, decode parallelism {settings.Stream.DecodeParallelism}; " +
             $"{settings.Stream.BatchesInFlight} batches in flight, batch {BatchSize}), consuming batches as fast as they come; *peak* is VmHWM at the end (VmRSS is also sampled " +
             "every 20 ms). The configured in-flight bound is computed from the settings: " +
-            $"({settings.Stream.ReadAheadWindows}+1) x {settings.Order.WindowRowGroups} row groups x {rowGroupBytes / 1024.0:F0} KiB + {settings.Stream.DecodeParallelism} decoded samples x {sampleBytes / 1024.0:F0} KiB " +
+            $"{lanes} x ({settings.Stream.ReadAheadWindows}+1) x {settings.Order.WindowRowGroups} row groups x {rowGroupBytes / 1024.0:F0} KiB + {lanes} x {settings.Stream.DecodeParallelism} decoded samples x {sampleBytes / 1024.0:F0} KiB " +
             $"+ (1 + {settings.Stream.BatchesInFlight}) batches x {batchBytes / 1024.0:F0} KiB = {large.Bound / 1048576.0:F2} MiB. Two datasets, about 2x and {factor}x the bound " +
             $"in encoded bytes, {repeats} child run(s) each.")
             .Columns("dataset", "start-up RSS MiB", "peak RSS MiB", "growth MiB", "peak / start-up", "growth / in-flight bound", "growth / dataset size");
