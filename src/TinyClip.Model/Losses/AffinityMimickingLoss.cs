@@ -39,7 +39,8 @@ public static class AffinityMimickingLoss
         var logProbT2I = log_softmax(studentScale * range.Slice(student.Text).matmul(student.Image.t()), 1);
         var lossI2T = SoftTargetCrossEntropy(targetI2T, logProbI2T);
         var lossT2I = SoftTargetCrossEntropy(targetT2I, logProbT2I);
-        return (0.5 * (lossI2T + lossT2I)).MoveToOuterDisposeScope();
+        using var half = 0.5.ToScalar(); // held: a temporary Scalar can be finalized while libtorch reads it (see AdamW)
+        return (lossI2T + lossT2I).mul(half).MoveToOuterDisposeScope();
     }
 
     /// <summary>The same loss with fixed scales (default 50 for both).</summary>

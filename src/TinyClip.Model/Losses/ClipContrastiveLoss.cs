@@ -26,7 +26,8 @@ public static class ClipContrastiveLoss
         var labels = arange(range.Offset, range.Offset + range.Count, dtype: ScalarType.Int64, device: features.Image.device);
         var logitsI2T = scale * range.Slice(features.Image).matmul(features.Text.t());
         var logitsT2I = scale * range.Slice(features.Text).matmul(features.Image.t());
-        var loss = 0.5 * (cross_entropy(logitsI2T, labels) + cross_entropy(logitsT2I, labels));
+        using var half = 0.5.ToScalar(); // held: a temporary Scalar can be finalized while libtorch reads it (see AdamW)
+        var loss = (cross_entropy(logitsI2T, labels) + cross_entropy(logitsT2I, labels)).mul(half);
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -58,9 +58,12 @@ public sealed class DistillationObjective
         using (clipWeight > 0.0 ? null : no_grad())
             clip = ClipContrastiveLoss.Compute(student, studentScale, rows);
 
-        var loss = clipWeight * clip;
+        // Scalars held through the native calls: a temporary one can be finalized while libtorch reads it (see AdamW).
+        using var clipScale = clipWeight.ToScalar();
+        using var distillScale = distillWeight.ToScalar();
+        var loss = clip.mul(clipScale);
         if (distill is not null && distillWeight > 0.0)
-            loss = loss + distillWeight * distill;
+            loss = loss.add(distill.mul(distillScale));
         return new DistillationLossValue(
             loss.MoveToOuterDisposeScope(),
             distill?.ToDouble() ?? double.NaN,
