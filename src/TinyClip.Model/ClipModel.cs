@@ -77,7 +77,7 @@ public sealed class ClipModel : nn.Module
         var t = Config.Text;
         if (tokens.dim() != 2 || tokens.shape[1] != t.ContextLength || tokens.dtype != int64)
             throw new ArgumentException($"expected int64 tokens of shape [N, {t.ContextLength}], got {tokens.dtype} [{string.Join(", ", tokens.shape)}]");
-        var x = token_embedding.forward(tokens) + positional_embedding;
+        var x = token_embedding.forward(tokens).Plus(positional_embedding);
         var hidden = masks?.Hidden;
         // Hidden mask: scales the embeddings and the pooled feature, as pruning folds it into the token and
         // positional embeddings and the rows of text_projection (see TowerMasks).

@@ -51,9 +51,9 @@ public sealed class HardConcreteMask : IDisposable
         using var stretch = (Zeta - Gamma).ToScalar();
         using var gamma = Gamma.ToScalar();
         using var zero = 0.ToScalar();
-        var u = rand(Shape, dtype: float32, generator: generator).mul(span).add(epsilon).to(LogAlpha.device);
-        var s = sigmoid(u.log().sub(u.neg().add(one).log()).add(LogAlpha).div(beta));
-        return s.mul(stretch).add(gamma).clamp(zero, one).MoveToOuterDisposeScope();
+        var u = rand(Shape, dtype: float32, generator: generator).mul(span).Plus(epsilon).to(LogAlpha.device);
+        var s = sigmoid(u.log().sub(u.neg().Plus(one).log()).Plus(LogAlpha).div(beta));
+        return s.mul(stretch).Plus(gamma).clamp(zero, one).MoveToOuterDisposeScope();
     }
 
     /// <summary>P(z &gt; 0) = sigmoid(log-alpha - beta log(-gamma / zeta)), differentiable.</summary>

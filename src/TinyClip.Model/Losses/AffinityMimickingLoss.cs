@@ -40,7 +40,7 @@ public static class AffinityMimickingLoss
         var lossI2T = SoftTargetCrossEntropy(targetI2T, logProbI2T);
         var lossT2I = SoftTargetCrossEntropy(targetT2I, logProbT2I);
         using var half = 0.5.ToScalar(); // held: a temporary Scalar can be finalized while libtorch reads it (see AdamW)
-        return (lossI2T + lossT2I).mul(half).MoveToOuterDisposeScope();
+        return lossI2T.Plus(lossT2I).mul(half).MoveToOuterDisposeScope();
     }
 
     /// <summary>The same loss with fixed scales (default 50 for both).</summary>

@@ -27,7 +27,7 @@ public static class ClipContrastiveLoss
         var logitsI2T = scale * range.Slice(features.Image).matmul(features.Text.t());
         var logitsT2I = scale * range.Slice(features.Text).matmul(features.Image.t());
         using var half = 0.5.ToScalar(); // held: a temporary Scalar can be finalized while libtorch reads it (see AdamW)
-        var loss = (cross_entropy(logitsI2T, labels) + cross_entropy(logitsT2I, labels)).mul(half);
+        var loss = cross_entropy(logitsI2T, labels).Plus(cross_entropy(logitsT2I, labels)).mul(half);
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -63,7 +63,7 @@ public sealed class DistillationObjective
         using var distillScale = distillWeight.ToScalar();
         var loss = clip.mul(clipScale);
         if (distill is not null && distillWeight > 0.0)
-            loss = loss.add(distill.mul(distillScale));
+            loss = loss.Plus(distill.mul(distillScale));
         return new DistillationLossValue(
             loss.MoveToOuterDisposeScope(),
             distill?.ToDouble() ?? double.NaN,

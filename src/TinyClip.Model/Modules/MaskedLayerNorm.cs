@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -16,13 +17,17 @@ public static class MaskedLayerNorm
     {
         if (hiddenMask is null) return norm.forward(x);
         using var scope = NewDisposeScope();
-        var keep = hiddenMask.ne(0).to(x.dtype);
+        // Scalars held for the whole computation (see HeldScalarArithmetic).
+        using var zero = 0.ToScalar();
+        using var one = 1.ToScalar();
+        using var eps = norm.eps.ToScalar();
+        var keep = hiddenMask.ne(zero).to(x.dtype);
         // A sample that drops every dim yields zeros (centred is 0 there) instead of 0/0.
-        var count = keep.sum().clamp_min(1);
+        var count = keep.sum().clamp_min(one);
         var mean = (x * keep).sum(-1, keepdim: true) / count;
         var centred = (x - mean) * keep;
         var variance = centred.square().sum(-1, keepdim: true) / count;
-        var normalised = centred * (variance + norm.eps).rsqrt();
-        return ((normalised * norm.weight! + norm.bias!) * keep).MoveToOuterDisposeScope();
+        var normalised = centred * variance.Plus(eps).rsqrt();
+        return ((normalised * norm.weight!).Plus(norm.bias!) * keep).MoveToOuterDisposeScope();
     }
 }

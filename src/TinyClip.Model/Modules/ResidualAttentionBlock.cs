@@ -41,9 +41,9 @@ public sealed class ResidualAttentionBlock : nn.Module
     {
         using var scope = NewDisposeScope();
         if (attn is not null)
-            x = x + Masked(attn.Forward(MaskedLayerNorm.Forward(ln_1!, x, hiddenMask), causal, headMask), headMask, hiddenMask);
+            x = x.Plus(Masked(attn.Forward(MaskedLayerNorm.Forward(ln_1!, x, hiddenMask), causal, headMask), headMask, hiddenMask));
         if (mlp is not null)
-            x = x + Masked(mlp.Forward(MaskedLayerNorm.Forward(ln_2!, x, hiddenMask), intermediateMask), intermediateMask, hiddenMask);
+            x = x.Plus(Masked(mlp.Forward(MaskedLayerNorm.Forward(ln_2!, x, hiddenMask), intermediateMask), intermediateMask, hiddenMask));
         return x.MoveToOuterDisposeScope();
     }
 

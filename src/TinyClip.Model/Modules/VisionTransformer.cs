@@ -57,7 +57,7 @@ public sealed class VisionTransformer : nn.Module
         long n = images.shape[0];
         var patches = conv1.forward(images).flatten(2).transpose(1, 2);           // (N, G*G, C)
         var cls = class_embedding.view(1, 1, -1).expand(n, 1, -1);
-        var x = cat([cls, patches], 1) + positional_embedding;                    // (N, 1+G*G, C)
+        var x = cat([cls, patches], 1).Plus(positional_embedding);                    // (N, 1+G*G, C)
         var hidden = masks?.Hidden;
         // Under a hidden mask the embeddings are scaled by it, as pruning folds it into conv1 and the embeddings.
         if (hidden is not null) x = x * hidden;

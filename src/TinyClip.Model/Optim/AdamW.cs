@@ -47,9 +47,10 @@ public sealed class AdamW : IDisposable
         double biasCorrection1 = 1 - Math.Pow(Beta1, StepCount);
         double biasCorrection2 = 1 - Math.Pow(Beta2, StepCount);
         double stepSize = learningRate / biasCorrection1;
-        // TorchSharp hands a Scalar to libtorch as a bare handle, and a temporary Scalar (an implicit conversion) has a
-        // finalizer: collected during the native call, it is freed while libtorch reads it (seen as "Expected false to
-        // be true" from c10's toFloat). Scalars held by `using` stay alive until the step ends.
+        // TorchSharp hands a Scalar to libtorch as a bare handle, and a temporary Scalar (an implicit conversion, or the
+        // alpha of add_ without one) has a finalizer: collected during the native call, it is freed while libtorch reads
+        // it (seen as "Expected false to be true" from c10's toFloat). Scalars held by `using` stay alive until the step
+        // ends; see HeldScalarArithmetic.
         using var beta1 = Beta1.ToScalar();
         using var oneMinusBeta1 = (1 - Beta1).ToScalar();
         using var beta2 = Beta2.ToScalar();
@@ -71,7 +72,7 @@ public sealed class AdamW : IDisposable
                 var v = Moment(_secondMoments, name, parameter);
                 m.mul_(beta1).add_(grad, alpha: oneMinusBeta1);
                 v.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
-                var denominator = v.sqrt().div_(sqrtBiasCorrection2).add_(epsilon);
+                var denominator = v.sqrt().div_(sqrtBiasCorrection2).PlusInPlace(epsilon);
                 parameter.addcdiv_(m, denominator, value: negativeStepSize);
             }
         }
