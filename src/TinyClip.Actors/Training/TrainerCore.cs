@@ -13,7 +13,7 @@ namespace TinyClip.Actors.Training;
 
 /// <summary>
 /// One data-parallel trainer's work for a stage, without actors: a frozen teacher, a student, its optimiser and
-/// schedule, the check that every member holds its rows of the same global batch, and the exact global-batch step of METHOD.md section 1 ("whole loss, own slice": features are
+/// schedule, the check that every member holds its rows of the same global batch, and the exact global-batch step of docs/training.md ("whole loss, own slice": features are
 /// all-gathered, every trainer computes the whole N x N loss and back-propagates its own rows, parameter gradients
 /// are summed). Every member of a group makes the same collective calls in the same order, so all stay in lock-step
 /// and hold identical weights.

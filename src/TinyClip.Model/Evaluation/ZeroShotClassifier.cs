@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn.functional;
 namespace TinyClip.Model.Evaluation;
 
 /// <summary>
-/// Zero-shot classification head (METHOD.md section 6): one unit vector per class, the renormalised mean
+/// Zero-shot classification head (docs/training.md): one unit vector per class, the renormalised mean
 /// of the normalised text embeddings of the class name in every prompt template; logits =
 /// 100 * normalised image @ classes^T. Top-k counts an image correct when its class has pessimistic rank
 /// &lt; k (ties count against it); with fewer than k classes every image is within top-k.

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace TinyClip.Model;
 
 /// <summary>
-/// One family of structured masks with a learnable log-alpha per element (L0 / hard-concrete, METHOD.md
+/// One family of structured masks with a learnable log-alpha per element (L0 / hard-concrete, the TinyCLIP method
 /// section 2). Training draws a stretched, clamped concrete sample (exact zeros and ones occur, so the
 /// expected L0 norm is differentiable); evaluation and pruning use <see cref="Deterministic"/>.
 /// </summary>

@@ -5,7 +5,7 @@ namespace TinyClip.Model;
 
 /// <summary>
 /// The three mask families of one uniform tower: hidden (C), heads (L, H) and intermediate (L, MLP width),
-/// named <c>{tower}.hidden_log_alpha</c> etc. Holds the tower's expected-size formula (METHOD.md section 2).
+/// named <c>{tower}.hidden_log_alpha</c> etc. Holds the tower's expected-size formula (docs/inheritance.md).
 /// </summary>
 public sealed class TowerMaskSet : IDisposable
 {
@@ -45,7 +45,7 @@ public sealed class TowerMaskSet : IDisposable
 
     /// <summary>
     /// M = L (2 C M_int + C + M_int) + L H pph: the prunable parameters (block attention and MLP weights).
-    /// M_int is the MLP width, 4C in every preset (METHOD.md writes 4C).
+    /// M_int is the MLP width, 4C in every preset (the TinyCLIP method writes 4C).
     /// </summary>
     public long PrunableSize
     {

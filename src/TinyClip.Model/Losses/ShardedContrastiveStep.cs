@@ -5,7 +5,7 @@ namespace TinyClip.Model.Losses;
 
 /// <summary>
 /// The exact data-parallel gradient of the global-batch objective without a differentiable all-gather
-/// ("whole loss, own slice" scheme of METHOD.md section 1).
+/// ("whole loss, own slice" scheme of docs/training.md).
 /// <para>
 /// Each trainer holds the rows [rowOffset, rowOffset + b) of the global batch. Per step the runtime
 /// (a) computes this trainer's normalised student features (with graph) and teacher features,

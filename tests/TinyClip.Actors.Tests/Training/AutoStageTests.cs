@@ -100,7 +100,7 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
         foreach (var (name, values) in uninterrupted) Assert.True(values.SequenceEqual(resumed[name]), $"{name} differs");
     }
 
-    /// <summary>Prunable size of a tower as METHOD.md counts it: attention and MLP weights of the blocks.</summary>
+    /// <summary>Prunable size of a tower as the TinyCLIP method counts it: attention and MLP weights of the blocks.</summary>
     private static double PrunableOf(TowerStructure t)
     {
         const int headWidth = 16;
