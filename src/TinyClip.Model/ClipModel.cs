@@ -65,6 +65,13 @@ public sealed class ClipModel : nn.Module
         return model;
     }
 
+    /// <summary>Activation checkpointing of both towers' transformer blocks (see <see cref="ActivationCheckpoint"/>).</summary>
+    public bool CheckpointActivations
+    {
+        get => transformer.CheckpointActivations;
+        set => transformer.CheckpointActivations = visual.Transformer.CheckpointActivations = value;
+    }
+
     /// <param name="images">(N, 3, H, W) float</param>
     /// <returns>(N, E) unnormalised</returns>
     public Tensor EncodeImage(Tensor images, TowerMasks? masks = null) => visual.Forward(images, masks);

@@ -36,7 +36,8 @@ public sealed record StageSpec(
     long EvalEverySteps,
     AutoSpec? Auto = null,
     int MicroBatchSize = 0,
-    bool RowShardedLoss = false)
+    bool RowShardedLoss = false,
+    bool ActivationCheckpointing = false)
 {
     public const string InitScratch = "scratch";
     public const string InitPrevious = "previous";
@@ -73,7 +74,8 @@ public sealed record StageSpec(
             EvalEverySteps: stage.Long("eval-every-steps", 0),
             Auto: kind == StageKind.Auto ? ReadAuto(stage) : null,
             MicroBatchSize: stage.Int("micro-batch-size", 0),
-            RowShardedLoss: stage.Bool("row-sharded-loss"));
+            RowShardedLoss: stage.Bool("row-sharded-loss"),
+            ActivationCheckpointing: stage.Bool("activation-checkpointing"));
         if (spec.MicroBatchSize > spec.BatchSize)
             throw new InvalidSettingException(stage.Key("micro-batch-size"), $"must not exceed the batch size ({spec.BatchSize}); 0 = the whole local batch");
         if (spec.Optimization.WarmupSteps >= spec.Steps && spec.Steps > 1)

@@ -50,6 +50,7 @@ public sealed class TrainerCore : IDisposable
         _schedule = new LearningRateSchedule(stage.Optimization.LearningRate, stage.Optimization.WarmupSteps, stage.Steps);
         _agreement = new BatchAgreement(setup.Start);
         _trainable = student.parameters().Where(p => p.requires_grad).ToList();
+        student.CheckpointActivations = stage.ActivationCheckpointing;
         _step.Objective.ConstrainStudentLogitScale(student.LogitScale);
     }
 
@@ -168,7 +169,7 @@ public sealed class TrainerCore : IDisposable
         var (images, tokens) = Inputs(slice, 0, slice.Count);
         var localTeacher = TeacherFeatures(images, tokens);
         var local = StudentFeatures(images, tokens, masks);
-        var (result, gradients) = LossGradients(local, localTeacher);
+        var (result, gradients) = LossGradients(local, localTeacher, slice.Count);
         if (gradients is null) return result;
         autograd.backward([local.Image, local.Text], [gradients.Image, gradients.Text]);
         gradients.AccumulateScale(Student.LogitScale);
@@ -178,14 +179,18 @@ public sealed class TrainerCore : IDisposable
     /// <summary>
     /// The global loss and its gradient with respect to this trainer's features, from all trainers' gathered features:
     /// every trainer computing all N loss rows, or (<c>row-sharded-loss</c>) each its own rows, summed by an all-reduce.
+    /// With micro-batches the loss rows are also taken a micro-batch at a time, so that no N x N matrix is built.
     /// </summary>
-    private (ShardedStepResult Result, OwnFeatureGradients? Gradients) LossGradients(ClipFeatures local, ClipFeatures? localTeacher)
+    private (ShardedStepResult Result, OwnFeatureGradients? Gradients) LossGradients(ClipFeatures local, ClipFeatures? localTeacher, int micro)
     {
         var (gatheredStudent, gatheredTeacher) = Gather(local, localTeacher);
-        if (!Stage.RowShardedLoss || _collective.WorldSize == 1)
+        bool rowSharded = Stage.RowShardedLoss && _collective.WorldSize > 1;
+        if (!rowSharded && micro == _setup.LocalBatch)
             return _step.FeatureGradients(local, _setup.FirstRow, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
-        var contribution = _rowShardedLoss.Contribution(_setup.FirstRow, _setup.LocalBatch, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale);
-        _collective.AllReduceSum(contribution, Tag("loss-rows"));
+        var (first, rows) = rowSharded ? (_setup.FirstRow, _setup.LocalBatch) : (0L, gatheredStudent.Count);
+        var contribution = _rowShardedLoss.Contribution(first, rows, gatheredStudent, gatheredTeacher, Student.LogitScale, _teacher?.LogitScale,
+            rowsAtOnce: micro);
+        if (rowSharded) _collective.AllReduceSum(contribution, Tag("loss-rows"));
         return _rowShardedLoss.Finish(contribution, _setup.FirstRow, _setup.LocalBatch, gatheredStudent);
     }
 
@@ -208,15 +213,16 @@ public sealed class TrainerCore : IDisposable
         {
             foreach (var (start, count) in microBatches)
             {
+                using var microScope = NewDisposeScope(); // frees the micro-batch's inputs and intermediates, keeps its features
                 var (images, tokens) = Inputs(slice, start, count);
-                if (TeacherFeatures(images, tokens) is { } teacher) teacherParts.Add(teacher);
-                studentParts.Add(StudentFeatures(images, tokens, shared?.Leaves));
+                if (TeacherFeatures(images, tokens) is { } teacher) teacherParts.Add(teacher.MoveToOuterDisposeScope());
+                studentParts.Add(StudentFeatures(images, tokens, shared?.Leaves).MoveToOuterDisposeScope());
             }
         }
         var local = new ClipFeatures(cat(studentParts.Select(p => p.Image).ToList(), 0), cat(studentParts.Select(p => p.Text).ToList(), 0));
         var localTeacher = teacherParts.Count == 0 ? null
             : new ClipFeatures(cat(teacherParts.Select(p => p.Image).ToList(), 0), cat(teacherParts.Select(p => p.Text).ToList(), 0));
-        var (result, gradients) = LossGradients(local, localTeacher);
+        var (result, gradients) = LossGradients(local, localTeacher, micro);
         if (gradients is null) return result;
         foreach (var (start, count) in microBatches)
         {
@@ -240,11 +246,12 @@ public sealed class TrainerCore : IDisposable
     private ClipFeatures? TeacherFeatures(Tensor images, Tensor tokens)
     {
         if (!_step.Objective.NeedsTeacher) return null;
+        using var scope = NewDisposeScope(); // the forward's intermediates are freed here, not at the end of the step
         using var noGrad = no_grad();
         var input = images.to(_teacher!.LogitScale.dtype);
         return new ClipFeatures(
             AffinityMimickingLoss.Normalize(_teacher.EncodeImage(input).to(ScalarType.Float32)),
-            AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens).to(ScalarType.Float32)));
+            AffinityMimickingLoss.Normalize(_teacher.EncodeText(tokens).to(ScalarType.Float32))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Refuses a device that cannot multiply bfloat16 matrices, before any step, with the setting's name.</summary>
@@ -297,6 +304,7 @@ public sealed class TrainerCore : IDisposable
         var structure = masks.Masked.KeptStructure();
         var pruned = masks.Masked.Prune();
         pruned.to(_device);
+        pruned.CheckpointActivations = Stage.ActivationCheckpointing;
         masks.Dispose();
         Student.Dispose();
         Optimizer.Dispose();

@@ -16,6 +16,9 @@ public sealed record ClipFeatures(Tensor Image, Tensor Text)
     /// <summary>Copies without autograd history, e.g. what a trainer sends to an all-gather.</summary>
     public ClipFeatures Detach() => new(Image.detach(), Text.detach());
 
+    /// <summary>Keeps both tensors past the current dispose scope (which frees everything else made in it).</summary>
+    public ClipFeatures MoveToOuterDisposeScope() => new(Image.MoveToOuterDisposeScope(), Text.MoveToOuterDisposeScope());
+
     internal void EnsurePaired(string name)
     {
         if (Image.dim() != 2 || Text.dim() != 2)

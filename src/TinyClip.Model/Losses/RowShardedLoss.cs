@@ -19,35 +19,47 @@ public sealed class RowShardedLoss(DistillationObjective objective)
     /// <summary>
     /// This trainer's part as one buffer to all-reduce: [dL_k/dImage (N x d), dL_k/dText (N x d), dL_k/dscale, L_k,
     /// distill_k, clip_k], where L_k is the objective over rows [rowOffset, rowOffset + rows) times rows / N.
+    /// With <paramref name="rowsAtOnce"/> &gt; 0 the rows are taken that many at a time, each block's gradient added into
+    /// the same leaves, so the loss's buffers are O(N x rowsAtOnce) instead of O(N x rows); rows = N with a block size is
+    /// the whole loss on bounded memory (gradient caching on one trainer).
     /// </summary>
     public float[] Contribution(long rowOffset, long rows, ClipFeatures gatheredStudent, ClipFeatures? gatheredTeacher,
-        Tensor? studentLogitScale = null, Tensor? teacherLogitScale = null)
+        Tensor? studentLogitScale = null, Tensor? teacherLogitScale = null, long rowsAtOnce = 0)
     {
         using var scope = NewDisposeScope();
         gatheredStudent.EnsurePaired(nameof(gatheredStudent));
-        var range = new RowRange(rowOffset, rows);
-        range.EnsureWithin(gatheredStudent.Count);
-        double share = (double)rows / gatheredStudent.Count;
+        new RowRange(rowOffset, rows).EnsureWithin(gatheredStudent.Count);
         var leaves = new ClipFeatures(gatheredStudent.Image.detach().clone().requires_grad_(), gatheredStudent.Text.detach().clone().requires_grad_());
         var scaleLeaf = objective.Settings.LearnableStudentScale
             ? (studentLogitScale ?? throw new ArgumentNullException(nameof(studentLogitScale), "LearnableStudentScale needs the student's logit_scale."))
                 .detach().clone().requires_grad_()
             : null;
-        var value = objective.Compute(leaves, gatheredTeacher, scaleLeaf, teacherLogitScale, range);
         var buffer = new float[2 * gatheredStudent.Image.numel() + Tail];
         var tail = buffer.AsSpan(buffer.Length - Tail);
-        tail[1] = (float)(value.Loss.ToDouble() * share);
-        tail[2] = (float)(value.Distill * share);
-        tail[3] = (float)(value.Clip * share);
-        if (!double.IsFinite(tail[1])) return buffer; // the sum is not finite either: every trainer skips the step
-        var inputs = new List<Tensor> { leaves.Image, leaves.Text };
-        if (scaleLeaf is not null) inputs.Add(scaleLeaf);
-        var gradients = autograd.grad([value.Loss.mul(share)], inputs);
-        var image = gradients[0].to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-        var text = gradients[1].to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        long block = rowsAtOnce > 0 ? Math.Min(rowsAtOnce, rows) : rows;
+        double loss = 0, distill = 0, clip = 0;
+        for (long start = rowOffset; start < rowOffset + rows; start += block)
+        {
+            using var blockScope = NewDisposeScope(); // one block's N x block buffers at a time
+            var range = new RowRange(start, Math.Min(block, rowOffset + rows - start));
+            double share = (double)range.Count / gatheredStudent.Count;
+            var value = objective.Compute(leaves, gatheredTeacher, scaleLeaf, teacherLogitScale, range);
+            loss += value.Loss.ToDouble() * share;
+            distill += value.Distill * share;
+            clip += value.Clip * share;
+            if (!double.IsFinite(loss)) break; // the sum is not finite either: every trainer skips the step
+            using var shareScalar = share.ToScalar();
+            value.Loss.mul(shareScalar).backward(); // accumulates into the leaves' .grad over the blocks
+        }
+        tail[1] = (float)loss;
+        tail[2] = (float)distill;
+        tail[3] = (float)clip;
+        if (!double.IsFinite(tail[1])) return buffer;
+        var image = leaves.Image.grad!.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
+        var text = leaves.Text.grad!.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
         image.CopyTo(buffer, 0);
         text.CopyTo(buffer, image.Length);
-        if (scaleLeaf is not null) tail[0] = gradients[2].to(ScalarType.Float32).cpu().item<float>();
+        if (scaleLeaf is not null) tail[0] = scaleLeaf.grad!.to(ScalarType.Float32).cpu().item<float>();
         return buffer;
     }
 

@@ -24,12 +24,22 @@ public sealed class ResidualTransformer : nn.Module
 
     public IReadOnlyList<ResidualAttentionBlock> Blocks => blocks;
 
+    /// <summary>Whether forwards with a graph keep only each block's input and recompute the block in the backward.</summary>
+    public bool CheckpointActivations { get; set; }
+
     /// <param name="x">(N, T, C)</param>
     public Tensor Forward(Tensor x, TowerMasks? masks)
     {
         using var scope = NewDisposeScope();
+        bool checkpoint = CheckpointActivations && is_grad_enabled();
         for (int i = 0; i < blocks.Length; i++)
-            x = blocks[i].Forward(x, causal, masks?.HeadsOf(i), masks?.IntermediateOf(i), masks?.Hidden);
+        {
+            var block = blocks[i];
+            x = checkpoint
+                ? ActivationCheckpoint.Run(inputs => block.Forward(inputs[0]!, causal, inputs[1], inputs[2], inputs[3]),
+                    x, masks?.HeadsOf(i), masks?.IntermediateOf(i), masks?.Hidden)
+                : block.Forward(x, causal, masks?.HeadsOf(i), masks?.IntermediateOf(i), masks?.Hidden);
+        }
         return x.MoveToOuterDisposeScope();
     }
 

@@ -80,6 +80,14 @@ public sealed class DataParallelEquivalenceTests : IDisposable
     public void A_row_sharded_loss_gives_the_gradient_and_the_weights_of_the_whole_loss(int worldSize, StageKind kind, int microBatch) =>
         AssertSameStepAsOneTrainer(worldSize, kind, stage => stage with { RowShardedLoss = true, MicroBatchSize = microBatch });
 
+    [Theory]
+    [InlineData(1, StageKind.Distill, 0)]
+    [InlineData(2, StageKind.Auto, 0)]
+    [InlineData(1, StageKind.Auto, 5)]
+    [InlineData(3, StageKind.Manual, 3)]
+    public void Activation_checkpointing_gives_the_gradient_and_the_weights_of_the_plain_step(int worldSize, StageKind kind, int microBatch) =>
+        AssertSameStepAsOneTrainer(worldSize, kind, stage => stage with { ActivationCheckpointing = true, MicroBatchSize = microBatch });
+
     /// <summary>
     /// A stage of <paramref name="kind"/> on W trainers with the settings <paramref name="variant"/> makes, against the plain
     /// stage on one trainer: first-step gradients within 1e-5, weights within 1e-4 after 12 steps.

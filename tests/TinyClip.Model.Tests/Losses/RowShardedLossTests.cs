@@ -5,7 +5,8 @@ namespace TinyClip.Model.Tests.Losses;
 
 /// <summary>
 /// W trainers each computing the loss rows of their own samples, their parts summed (the all-reduce, here a plain sum),
-/// give the whole loss and each trainer's rows of its gradient, with no trainer building the N x N matrices.
+/// give the whole loss and each trainer's rows of its gradient, with no trainer building the N x N matrices; taking a
+/// trainer's rows a few at a time (blocks, the last one shorter) gives the same.
 /// </summary>
 public class RowShardedLossTests
 {
@@ -19,11 +20,15 @@ public class RowShardedLossTests
     }
 
     [Theory]
-    [InlineData(new[] { 7 }, 1.0, false)]
-    [InlineData(new[] { 4, 3 }, 1.0, false)]
-    [InlineData(new[] { 1, 2, 4 }, 0.5, true)]
-    [InlineData(new[] { 3, 3, 1 }, 0.0, true)]
-    public void Row_shards_add_up_to_the_whole_loss_and_its_gradient(int[] shards, double alpha, bool learnableScale)
+    [InlineData(new[] { 7 }, 1.0, false, 0)]
+    [InlineData(new[] { 4, 3 }, 1.0, false, 0)]
+    [InlineData(new[] { 1, 2, 4 }, 0.5, true, 0)]
+    [InlineData(new[] { 3, 3, 1 }, 0.0, true, 0)]
+    [InlineData(new[] { 7 }, 1.0, false, 3)] // the whole loss in blocks of 3, 3 and 1 rows (gradient caching on one trainer)
+    [InlineData(new[] { 7 }, 0.5, true, 1)]
+    [InlineData(new[] { 4, 3 }, 0.5, true, 2)]
+    [InlineData(new[] { 1, 2, 4 }, 1.0, false, 3)]
+    public void Row_shards_add_up_to_the_whole_loss_and_its_gradient(int[] shards, double alpha, bool learnableScale, int rowsAtOnce)
     {
         using var scope = NewDisposeScope();
         var objective = new DistillationObjective(new DistillationSettings(Alpha: alpha, LearnableStudentScale: learnableScale));
@@ -34,7 +39,7 @@ public class RowShardedLossTests
 
         var sharded = new RowShardedLoss(objective);
         var offsets = shards.Select((_, k) => (long)shards.Take(k).Sum()).ToArray();
-        var buffers = shards.Select((rows, k) => sharded.Contribution(offsets[k], rows, student, teacher, logitScale)).ToList();
+        var buffers = shards.Select((rows, k) => sharded.Contribution(offsets[k], rows, student, teacher, logitScale, rowsAtOnce: rowsAtOnce)).ToList();
         var summed = buffers.Aggregate((a, b) => a.Zip(b, (x, y) => x + y).ToArray());
 
         for (var k = 0; k < shards.Length; k++)
