@@ -36,6 +36,33 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Theory]
+    [InlineData("tinyclip.checkpoint.every-step=5", "'tinyclip.checkpoint.every-step': unknown setting; did you mean tinyclip.checkpoint.every-steps?")]
+    [InlineData("tinyclip.plan.teacher.stepz=3", "'tinyclip.plan.teacher.stepz': unknown setting; did you mean tinyclip.plan.teacher.steps?")]
+    [InlineData("tinyclip.data.shuffle-everything=on", "'tinyclip.data.shuffle-everything': unknown setting")]
+    public async Task A_misspelt_setting_stops_the_run_before_it_starts_and_names_the_nearest_key(string setting, string message)
+    {
+        var runDirectory = Path.Combine(_directory, "run");
+        var result = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["train", "--set", $"tinyclip.run.dir={runDirectory}", "--set", setting]);
+
+        Assert.Equal(2, result.ExitCode);
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.EndsWith(message, line.Trim());
+        Assert.False(Directory.Exists(runDirectory)); // nothing started
+    }
+
+    [Fact]
+    public async Task A_misspelt_setting_in_a_node_config_file_is_named()
+    {
+        var file = Path.Combine(_directory, "node.conf");
+        File.WriteAllText(file, "tinyclip { cluster { min-trainer-node = 2 } }");
+
+        var result = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["node", "--role", "coordinator", "--run-dir", Path.Combine(_directory, "run"), "--config", file]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("'tinyclip.cluster.min-trainer-node': unknown setting; did you mean tinyclip.cluster.min-trainer-nodes?", result.Stderr);
+    }
+
+    [Theory]
     [InlineData("--role", "referee", "tinyclip.cluster.roles")]
     [InlineData("--seed-nodes", "http://127.0.0.1:4053", "tinyclip.cluster.seed-nodes")]
     [InlineData("--set", "tinyclip.persistence.journal=sqlite", "tinyclip.persistence.journal")]

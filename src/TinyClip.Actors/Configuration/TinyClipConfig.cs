@@ -5,7 +5,8 @@ namespace TinyClip.Actors.Configuration;
 
 /// <summary>
 /// Composes the configuration in one place at start-up: --set overrides, then the user's file (or the embedded
-/// demo plan when none is given), then hocon/reference.conf, each falling back to the next.
+/// demo plan when none is given), then hocon/reference.conf, each falling back to the next. A setting reference.conf
+/// does not define is refused (<see cref="KnownSettings"/>).
 /// </summary>
 public static class TinyClipConfig
 {
@@ -43,10 +44,15 @@ public static class TinyClipConfig
             try { user = ConfigurationFactory.ParseString(File.ReadAllText(userFile)); }
             catch (Exception e) { throw new InvalidSettingException("--config", $"'{userFile}' is not valid HOCON: {e.Message}"); }
         }
-        var config = Overrides(overrides).WithFallback(user);
+        var reference = Reference;
+        var known = new KnownSettings(reference);
+        var overridden = Overrides(overrides);
+        known.EnsureKnown(overridden);
+        known.EnsureKnown(user);
+        var config = overridden.WithFallback(user);
         foreach (var layer in embeddedLayers ?? Array.Empty<string>())
             config = config.WithFallback(ConfigurationFactory.ParseString(Embedded(layer)));
-        return config.WithFallback(Reference);
+        return config.WithFallback(reference);
     }
 
     /// <summary>Parses key=value pairs (values in HOCON syntax; a bare word that does not parse is taken as a string).</summary>
