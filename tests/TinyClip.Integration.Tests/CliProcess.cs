@@ -41,6 +41,34 @@ public sealed class CliProcess : IDisposable
     /// <summary>The process id (AtomicFile puts it in its temporary file names).</summary>
     public int Id => _process.Id;
 
+    /// <summary>
+    /// The tests' one way to wait for a condition: polls <paramref name="condition"/> (every <paramref name="pollEvery"/>,
+    /// 20 ms by default) until it holds; fails naming <paramref name="what"/>, with the output, when this process ends first
+    /// or <paramref name="timeout"/> passes.
+    /// </summary>
+    public void WaitUntil(Func<bool> condition, string what, TimeSpan timeout, TimeSpan? pollEvery = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.False(HasExited, $"the process ended before {what}:\n{Output}");
+            Assert.True(DateTime.UtcNow < deadline, $"{what}: not within {timeout}:\n{Output}");
+            Thread.Sleep(pollEvery ?? TimeSpan.FromMilliseconds(20));
+        }
+    }
+
+    /// <summary>Whether this process holds <paramref name="path"/> open (Linux: a link in /proc/&lt;pid&gt;/fd points to it).</summary>
+    public bool HasOpen(string path)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            return Directory.EnumerateFileSystemEntries($"/proc/{Id}/fd")
+                .Any(fd => new FileInfo(fd).LinkTarget is { } target && target == full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; } // closed while listing, or exited
+    }
+
     public int WaitForExit(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout))

@@ -10,6 +10,7 @@ namespace TinyClip.Integration.Tests;
 /// real PostgreSQL: the same weights as one process with as many trainers, a trainer node killed, the coordinator killed.
 /// Every run is compared with one uninterrupted single-process run of the same plan and global batch (1e-4).
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(PostgresCollection.Name)]
 public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper output) : IDisposable
 {
@@ -107,14 +108,10 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
                 TrainRows, batchSize);
     }
 
-    /// <summary>Waits until the distill stage has two checkpoints on disk (a moment mid-stage to kill a node at), or the
-    /// watched node ended, or the test's time is up; returns the deadline for the rest of the test.</summary>
-    private static DateTime WaitForDistillCheckpoints(string runDirectory, CliProcess watched)
-    {
-        var deadline = DateTime.UtcNow + NodeTimeout;
-        while (TinyRun.CheckpointFiles(runDirectory, "distill") < 2 && DateTime.UtcNow < deadline && !watched.HasExited) Thread.Sleep(20);
-        return deadline;
-    }
+    /// <summary>Waits until the distill stage has two checkpoints on disk (a moment mid-stage to kill a node at); fails
+    /// when the watched node ends first or the test's time is up.</summary>
+    private static void WaitForDistillCheckpoints(string runDirectory, CliProcess watched) =>
+        watched.WaitUntil(() => TinyRun.CheckpointFiles(runDirectory, "distill") >= 2, "two distill checkpoints", NodeTimeout);
 
     /// <summary>
     /// The data plane's layout for the tests of what nodes read: 96 rows in 24 row groups of 4, global batches of 24 and
@@ -145,7 +142,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
 
     /// <summary>Per node directory, the node's cumulative samples decoded (its last train record).</summary>
     private static IReadOnlyDictionary<string, long> SamplesDecoded(string runDirectory) =>
-        Directory.GetDirectories(Path.Combine(runDirectory, "nodes")).ToDictionary(Path.GetFileName, node =>
+        Directory.GetDirectories(Path.Combine(runDirectory, "nodes")).ToDictionary(node => Path.GetFileName(node), node =>
             File.ReadLines(Path.Combine(node, "metrics.jsonl")).Select(line => JsonNode.Parse(line)!)
                 .Where(record => (string?)record["type"] == "train").Select(record => (long)record["samples_decoded"]!).DefaultIfEmpty(0).Max())!;
 
@@ -263,7 +260,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         AssertCloseFinalWeights(reference, run);
         AssertEverySampleOnce(run);
         var generations = WorkersChanged(run);
-        Assert.Equal(1, generations[^1]["members"]!.AsArray().Count);
+        Assert.Single(generations[^1]["members"]!.AsArray());
         Assert.Contains(generations, g => g["members"]!.AsArray().Count == 2);
     }
 
@@ -277,14 +274,11 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         var coordinator = Node(config, run, "coordinator", ports[0], ports[..1], devices: 1);
         var survivor = Node(config, run, "trainer", ports[1], ports[..1], devices: 1);
         var leaver = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
-        var deadline = WaitForDistillCheckpoints(run, coordinator);
+        WaitForDistillCheckpoints(run, coordinator);
         leaver.Kill();
         // Once the survivor trains alone (a generation of one member), the node comes back on the same address.
-        while (WorkersChanged(run) is var generations && (generations.Count == 0 || generations[^1]["members"]!.AsArray().Count != 1))
-        {
-            Assert.True(DateTime.UtcNow < deadline && !coordinator.HasExited, "no generation without the killed node" + AllOutputs());
-            Thread.Sleep(200);
-        }
+        coordinator.WaitUntil(() => WorkersChanged(run) is { Count: > 0 } generations && generations[^1]["members"]!.AsArray().Count == 1,
+            "a generation without the killed node", NodeTimeout, TimeSpan.FromMilliseconds(200));
         var returned = Node(config, run, "trainer", ports[2], ports[..1], devices: 1);
         WaitForExit(survivor, "survivor");
         WaitForExit(returned, "returned trainer");

@@ -24,6 +24,7 @@ public sealed class UninterruptedRun : IDisposable
 /// deleted or truncated): the rerun detects it by hash, resumes from the previous committed checkpoint and still ends
 /// with the weights of an uninterrupted run.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class CorruptCheckpointTests(UninterruptedRun reference) : IClassFixture<UninterruptedRun>, IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-corrupt-").FullName;

@@ -4,6 +4,7 @@ namespace TinyClip.Integration.Tests;
 /// The real CLI killed with SIGKILL mid-run and started again with the same command ends with exactly the weights of
 /// an uninterrupted run (bitwise: the CPU math is deterministic and every random draw is seeded from the step).
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class CrashRecoveryTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-crash-").FullName;
@@ -75,13 +76,7 @@ public sealed class CrashRecoveryTests : IDisposable
         var (config2, interrupted) = Fresh("interrupted");
         using (var cli = CliProcess.Start("train", "--config", config2, "--run-dir", interrupted))
         {
-            var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
-            while (TinyRun.CheckpointFiles(interrupted, "teacher") < 1)
-            {
-                Assert.False(cli.HasExited, cli.Output);
-                Assert.True(DateTime.UtcNow < deadline, cli.Output);
-                Thread.Sleep(20);
-            }
+            cli.WaitUntil(() => TinyRun.CheckpointFiles(interrupted, "teacher") >= 1, "the first teacher checkpoint", TinyRun.RunTimeout);
             cli.Terminate();
             Assert.Equal(130, cli.WaitForExit(TinyRun.RunTimeout));
             Assert.Contains("stopped on request after the checkpoint at step", cli.Output);
@@ -113,8 +108,7 @@ public sealed class CrashRecoveryTests : IDisposable
     {
         var (config, run) = Fresh("locked");
         using var first = CliProcess.Start("train", "--config", config, "--run-dir", run);
-        var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
-        while (!File.Exists(Path.Combine(run, "run.json")) && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        first.WaitUntil(() => File.Exists(Path.Combine(run, "run.json")), "run.json", TinyRun.RunTimeout);
         var (exit, output) = CliProcess.Run(TinyRun.RunTimeout, "train", "--config", config, "--run-dir", run);
         Assert.Equal(2, exit);
         Assert.Contains("in use by another process", output);

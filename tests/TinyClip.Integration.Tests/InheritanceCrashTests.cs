@@ -6,6 +6,7 @@ namespace TinyClip.Integration.Tests;
 /// A plan with the inheritance stages (teacher -> auto -> manual) killed with SIGKILL while the auto stage is learning
 /// its masks and again in the manual stage: the rerun ends with the weights and the mask events of an uninterrupted run.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class InheritanceCrashTests : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-inherit-").FullName;

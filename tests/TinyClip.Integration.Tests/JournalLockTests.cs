@@ -9,8 +9,12 @@ namespace TinyClip.Integration.Tests;
 /// line naming the journal; in the middle of a run the supervisor restarts with back-off until the lock is gone and the
 /// run ends with the weights of an uninterrupted one. The journal is intact in every case.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class JournalLockTests : IDisposable
 {
+    private const string CommitFailed =
+        "Journal write of CheckpointCommitted failed (SQLite Error 5: 'database is locked'.); the supervisor restarts with back-off";
+
     private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-journal-lock-").FullName;
 
     /// <summary>An open connection in the middle of an exclusive transaction; disposing it releases the lock.</summary>
@@ -36,16 +40,10 @@ public sealed class JournalLockTests : IDisposable
         try
         {
             using var cli = CliProcess.Start("train", "--config", config, "--run-dir", run);
-            // The tokenizer is the last thing prepared before the journal is opened; give the run a moment to get there.
-            var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
-            while (!File.Exists(Path.Combine(run, "tokenizer", "merges.txt")))
-            {
-                Assert.False(cli.HasExited, cli.Output);
-                Assert.True(DateTime.UtcNow < deadline, cli.Output);
-                Thread.Sleep(20);
-            }
-            Thread.Sleep(1000);
-            // run.json is written once the journal is open: the run cannot have got past it while the lock is held.
+            // The run has reached the journal when it holds the file open; run.json is written only once the journal
+            // answers, so the run cannot have got past it while the lock is held.
+            var journal = Path.Combine(run, "journal.db");
+            cli.WaitUntil(() => cli.HasOpen(journal), "the run opened the journal", TinyRun.RunTimeout);
             Assert.False(cli.HasExited, cli.Output);
             Assert.False(File.Exists(Path.Combine(run, "run.json")), "the run went past a locked journal");
 
@@ -90,22 +88,15 @@ public sealed class JournalLockTests : IDisposable
         var config = TinyRun.WriteConfig(_directory, extraSettings: "persistence.sqlite-busy-timeout-ms = 500");
         var run = Path.Combine(_directory, "run");
         using var cli = CliProcess.Start("train", "--config", config, "--run-dir", run);
-        var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
-        while (TinyRun.CheckpointFiles(run, "teacher") < 1)
-        {
-            Assert.False(cli.HasExited, cli.Output);
-            Assert.True(DateTime.UtcNow < deadline, cli.Output);
-            Thread.Sleep(5);
-        }
+        cli.WaitUntil(() => TinyRun.CheckpointFiles(run, "teacher") >= 1, "the first teacher checkpoint", TinyRun.RunTimeout, TimeSpan.FromMilliseconds(5));
         using (HoldExclusiveLock(Path.Combine(run, "journal.db")))
         {
-            // Long past the busy timeout: the next commits fail and the supervisor is restarted with back-off meanwhile.
-            Thread.Sleep(TimeSpan.FromSeconds(6));
-            Assert.False(cli.HasExited, cli.Output);
+            // Held until a commit has failed past the busy timeout (the supervisor then restarts with back-off).
+            cli.WaitUntil(() => cli.Output.Contains(CommitFailed), "a failed commit", TinyRun.RunTimeout);
         }
         Assert.True(cli.WaitForExit(TinyRun.RunTimeout) == 0, cli.Output);
         // The failed writes and replays are one line each, no stack trace.
-        Assert.Contains("Journal write of CheckpointCommitted failed (SQLite Error 5: 'database is locked'.); the supervisor restarts with back-off", cli.Output);
+        Assert.Contains(CommitFailed, cli.Output);
         Assert.DoesNotContain("   at ", cli.Output);
 
         AssertCompletedAndIntact(run);

@@ -28,6 +28,7 @@ public sealed class SqliteReferenceRun : IDisposable
 /// events from the server, a SIGKILL and a server restart in the middle of a run lose no committed step, and an
 /// unreachable server is a clear start-up error.
 /// </summary>
+[Trait("Category", "Integration")]
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresJournalTests(PostgresServer server, SqliteReferenceRun reference) : IClassFixture<SqliteReferenceRun>, IDisposable
 {
@@ -102,15 +103,11 @@ public sealed class PostgresJournalTests(PostgresServer server, SqliteReferenceR
     {
         var (config, run, database) = Fresh("restarted");
         using var cli = CliProcess.Start("train", "--config", config, "--run-dir", run);
-        var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
-        while (true)
+        cli.WaitUntil(() =>
         {
-            Assert.False(cli.HasExited, "the run ended before the restart:\n" + cli.Output);
-            Assert.True(DateTime.UtcNow < deadline, "no checkpoint committed:\n" + cli.Output);
-            try { if (CommittedCheckpoints(database) >= 1) break; }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { } // tables not created yet
-            Thread.Sleep(20);
-        }
+            try { return CommittedCheckpoints(database) >= 1; }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable) { return false; } // tables not created yet
+        }, "a committed checkpoint before the restart", TinyRun.RunTimeout);
         server.Restart(TimeSpan.FromSeconds(3));
 
         Assert.True(cli.WaitForExit(TinyRun.RunTimeout) == 0, cli.Output);

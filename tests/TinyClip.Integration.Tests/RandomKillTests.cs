@@ -9,6 +9,7 @@ namespace TinyClip.Integration.Tests;
 /// an uninterrupted run: the same final weights bitwise, the same stage events, and, from the per-trainer sample logs,
 /// every step trained once on the same samples, with no sample repeated or skipped within an epoch.
 /// </summary>
+[Trait("Category", "Integration")]
 public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
 {
     /// <summary>The default seed; set TINYCLIP_FAULT_SEED to try others.</summary>
@@ -113,22 +114,15 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
 
         using var cli = CliProcess.Start("train", "--config", config, "--run-dir", runDirectory);
         var studentFile = Path.Combine(checkpoints, $"step-{moment.Step}.safetensors");
-        var deadline = DateTime.UtcNow + TinyRun.RunTimeout;
-        while (true)
+        // Polled every 10 ms: the kill lands close to the moment.
+        cli.WaitUntil(() => moment.Kind switch
         {
-            Assert.False(cli.HasExited, $"the run ended before {moment}:\n{cli.Output}");
-            Assert.True(DateTime.UtcNow < deadline, $"{moment} not reached:\n{cli.Output}");
-            var reached = moment.Kind switch
-            {
-                MomentKind.AfterStep => StepLogged(sampleLog, logLength, moment.Stage, moment.Step),
-                MomentKind.AfterCheckpointFile => File.Exists(studentFile) && File.GetLastWriteTimeUtc(studentFile) >= started,
-                // Rank 0 logs step N just before it writes checkpoint N, and the write takes milliseconds: from step N-1
-                // on, look for the temporary file without pausing.
-                _ => StepLogged(sampleLog, logLength, moment.Stage, moment.Step - 1) && WaitForTemporaryFile(checkpoints, moment.Step, cli),
-            };
-            if (reached) break;
-            Thread.Sleep(10);
-        }
+            MomentKind.AfterStep => StepLogged(sampleLog, logLength, moment.Stage, moment.Step),
+            MomentKind.AfterCheckpointFile => File.Exists(studentFile) && File.GetLastWriteTimeUtc(studentFile) >= started,
+            // Rank 0 logs step N just before it writes checkpoint N, and the write takes milliseconds: from step N-1
+            // on, look for the temporary file without pausing.
+            _ => StepLogged(sampleLog, logLength, moment.Stage, moment.Step - 1) && WaitForTemporaryFile(checkpoints, moment.Step, cli),
+        }, moment.ToString(), TinyRun.RunTimeout, TimeSpan.FromMilliseconds(10));
         cli.Kill();
         Assert.False(File.Exists(TinyRun.FinalStudent(runDirectory, moment.Stage)), $"the kill at {moment} came after the stage ended");
         return Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints, $"*.{cli.Id}.tmp").Any();

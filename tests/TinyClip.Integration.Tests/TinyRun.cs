@@ -52,13 +52,7 @@ public static class TinyRun
     public static void RunAndKill(string config, string runDirectory, Func<bool> ready)
     {
         using var cli = CliProcess.Start("train", "--config", config, "--run-dir", runDirectory);
-        var deadline = DateTime.UtcNow + RunTimeout;
-        while (!ready())
-        {
-            Assert.False(cli.HasExited, "the run ended before the kill point:\n" + cli.Output);
-            Assert.True(DateTime.UtcNow < deadline, "kill point not reached:\n" + cli.Output);
-            Thread.Sleep(20);
-        }
+        cli.WaitUntil(ready, "the kill point", RunTimeout);
         cli.Kill();
     }
 

@@ -47,7 +47,7 @@ public sealed class ActivationCheckpoint : autograd.MultiTensorFunction<Activati
         // Kept referenced by the context until the node is freed: libtorch reads them after this method returns.
         var gradients = leaves.Select(leaf => leaf?.grad?.MoveToOuterDisposeScope()).ToList();
         ctx.save_data(GradientsKey, gradients);
-        return [null!, .. gradients!];
+        return [null!, .. gradients.Select(gradient => gradient!)];
     }
 
     private static Tensor?[] Inputs(object[] vars) => vars.Skip(1).Select(v => v as Tensor).ToArray();
