@@ -1,3 +1,4 @@
+using TinyClip.Data.Reading.Guard;
 using Parquet;
 using Parquet.Meta;
 using TinyClip.Data.Manifest;
@@ -5,7 +6,7 @@ using TinyClip.Data.Quarantine;
 using TinyClip.Data.Reading;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Tests.Support;
-using T = TinyClip.Data.Reading.ThriftCompactType;
+using T = TinyClip.Data.Reading.Guard.ThriftCompactType;
 
 namespace TinyClip.Data.Tests;
 

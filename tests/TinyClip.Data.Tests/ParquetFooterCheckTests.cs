@@ -1,3 +1,4 @@
+using TinyClip.Data.Reading.Guard;
 using System.Buffers.Binary;
 using Parquet;
 using Parquet.Schema;
@@ -6,7 +7,7 @@ using TinyClip.Data.Quarantine;
 using TinyClip.Data.Reading;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Tests.Support;
-using T = TinyClip.Data.Reading.ThriftCompactType;
+using T = TinyClip.Data.Reading.Guard.ThriftCompactType;
 
 namespace TinyClip.Data.Tests;
 

@@ -1,3 +1,4 @@
+using TinyClip.Data.Reading.Guard;
 using Parquet;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Ordering;

@@ -1,6 +1,7 @@
+using TinyClip.Data.Reading.Guard;
 using TinyClip.Data.Reading;
 using TinyClip.Data.Tests.Support;
-using T = TinyClip.Data.Reading.ThriftCompactType;
+using T = TinyClip.Data.Reading.Guard.ThriftCompactType;
 
 namespace TinyClip.Data.Tests;
 

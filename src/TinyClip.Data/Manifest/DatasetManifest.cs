@@ -1,3 +1,4 @@
+using TinyClip.Data.Reading.Guard;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using TinyClip.Data.Reading.Guard;
 using System.Text;
 using Parquet;
 using Parquet.Data;

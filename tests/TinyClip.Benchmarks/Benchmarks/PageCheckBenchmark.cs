@@ -1,3 +1,4 @@
+using TinyClip.Data.Reading.Guard;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Quarantine;

@@ -1,3 +1,4 @@
+using TinyClip.Data.Reading.Guard;
 using TinyClip.Data.Reading;
 
 namespace TinyClip.Data.Tests.Support;

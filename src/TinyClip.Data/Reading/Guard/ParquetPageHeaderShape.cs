@@ -1,7 +1,7 @@
-using static TinyClip.Data.Reading.ParquetFooterShape;
-using V = TinyClip.Data.Reading.ThriftValueShape;
+using static TinyClip.Data.Reading.Guard.ParquetFooterShape;
+using V = TinyClip.Data.Reading.Guard.ThriftValueShape;
 
-namespace TinyClip.Data.Reading;
+namespace TinyClip.Data.Reading.Guard;
 
 /// <summary>
 /// A Parquet page header (<c>PageHeader</c> in the format's <c>parquet.thrift</c>) as Parquet.Net 6.1.0 decodes it,

@@ -1,4 +1,4 @@
-namespace TinyClip.Data.Reading;
+namespace TinyClip.Data.Reading.Guard;
 
 /// <summary>The type nibble of a Thrift compact-protocol field header or list header.</summary>
 public enum ThriftCompactType : byte

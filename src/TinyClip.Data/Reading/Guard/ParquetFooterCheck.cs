@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Parquet;
 
-namespace TinyClip.Data.Reading;
+namespace TinyClip.Data.Reading.Guard;
 
 /// <summary>
 /// Checks a Parquet file's magic, trailer and footer before Parquet.Net reads them; every reader of this project

@@ -1,4 +1,4 @@
-namespace TinyClip.Data.Reading;
+namespace TinyClip.Data.Reading.Guard;
 
 /// <summary>
 /// Walks one Thrift compact-protocol struct without building anything, and throws an <see cref="InvalidDataException"/>

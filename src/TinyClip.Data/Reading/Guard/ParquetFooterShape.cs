@@ -1,6 +1,6 @@
-using V = TinyClip.Data.Reading.ThriftValueShape;
+using V = TinyClip.Data.Reading.Guard.ThriftValueShape;
 
-namespace TinyClip.Data.Reading;
+namespace TinyClip.Data.Reading.Guard;
 
 /// <summary>
 /// The Parquet footer (<c>FileMetaData</c> in the format's <c>parquet.thrift</c>) as Parquet.Net 6.1.0 decodes it:

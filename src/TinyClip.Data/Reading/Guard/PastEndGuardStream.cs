@@ -1,4 +1,4 @@
-namespace TinyClip.Data.Reading;
+namespace TinyClip.Data.Reading.Guard;
 
 /// <summary>
 /// A Parquet file as <see cref="ParquetFooterCheck.OpenAsync"/> hands it to Parquet.Net: read-only and seekable, and a

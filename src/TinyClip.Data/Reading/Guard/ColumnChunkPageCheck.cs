@@ -1,6 +1,6 @@
 using Parquet.Meta;
 
-namespace TinyClip.Data.Reading;
+namespace TinyClip.Data.Reading.Guard;
 
 /// <summary>
 /// Walks a column chunk's page headers the way Parquet.Net 6.1.0 will read them, before it does, and refuses the
