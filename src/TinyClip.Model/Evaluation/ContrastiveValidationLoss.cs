@@ -5,9 +5,8 @@ namespace TinyClip.Model.Evaluation;
 
 /// <summary>
 /// The CLIP contrastive loss (<see cref="ClipContrastiveLoss"/>) of a whole held-out set as one batch: every image
-/// against every text. Computed for <see cref="RetrievalMetrics.QueriesPerChunk"/> rows at a time and weighted by
-/// rows, so it equals the N x N loss without holding N x N logits, and does not depend on the batch size the set was
-/// encoded with.
+/// against every text. Computed a chunk of rows at a time (<see cref="QueryChunks"/>) and weighted by rows, so it
+/// equals the N x N loss without holding N x N logits, and does not depend on the batch size the set was encoded with.
 /// </summary>
 public static class ContrastiveValidationLoss
 {
@@ -19,11 +18,10 @@ public static class ContrastiveValidationLoss
         var features = new ClipFeatures(AffinityMimickingLoss.Normalize(imageEmbeddings), AffinityMimickingLoss.Normalize(textEmbeddings));
         var count = features.Count;
         double total = 0;
-        for (long start = 0; start < count; start += RetrievalMetrics.QueriesPerChunk)
+        foreach (var (start, rows) in QueryChunks.Of(count, count))
         {
             using var chunkScope = NewDisposeScope();
-            var rows = new RowRange(start, Math.Min(RetrievalMetrics.QueriesPerChunk, count - start));
-            total += ClipContrastiveLoss.Compute(features, scale, rows).to(ScalarType.Float64).item<double>() * rows.Count;
+            total += ClipContrastiveLoss.Compute(features, scale, new RowRange(start, rows)).to(ScalarType.Float64).item<double>() * rows;
         }
         return total / count;
     }

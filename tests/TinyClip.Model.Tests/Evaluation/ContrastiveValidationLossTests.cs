@@ -10,7 +10,7 @@ public class ContrastiveValidationLossTests
     public void ChunkedLossEqualsTheLossOfTheWholeSetAsOneBatch()
     {
         using var scope = NewDisposeScope();
-        // 2,500 pairs: two full chunks of rows and a short one.
+        // 2,500 pairs: two chunks of rows (QueryChunks), the second one short.
         const int n = 2500;
         var generator = new TorchSharp.torch.Generator(5);
         var images = randn(n, 12, dtype: ScalarType.Float64, generator: generator);

@@ -67,7 +67,7 @@ public class RetrievalMetricsTests
     public void RankingQueriesChunkByChunkEqualsRankingTheWholeSimilarityMatrix()
     {
         using var scope = NewDisposeScope();
-        // 2,500 pairs: more than two chunks of queries, the last one short. Texts are noisy copies of their images.
+        // 2,500 pairs: two chunks of queries (QueryChunks), the second one short. Texts are noisy copies of their images.
         const int n = 2500;
         var generator = new TorchSharp.torch.Generator(11);
         var images = randn(n, 16, dtype: ScalarType.Float64, generator: generator);
