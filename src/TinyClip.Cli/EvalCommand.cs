@@ -7,18 +7,23 @@ using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Text;
 using TinyClip.Model;
+using TorchSharp;
 
 namespace TinyClip.Cli;
 
-/// <summary><c>eval</c>: zero-shot classification and image-text retrieval of a checkpoint on Parquet data.</summary>
+/// <summary>
+/// <c>eval</c>: image-text retrieval and the contrastive validation loss of a checkpoint on Parquet data, and zero-shot
+/// classification when class names are given and the data has labels. The data is streamed (see <see cref="CheckpointEvaluator"/>);
+/// progress goes to standard error, the metrics to standard output.
+/// </summary>
 public static class EvalCommand
 {
     public static Command Create()
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model checkpoint (.safetensors; .pt/.bin with --allow-pickle)", Required = true };
         var data = new Option<string[]>("--data") { Description = "Parquet files, directories or globs (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var classes = new Option<string>("--classes") { Description = "Class names, one per line, in label order", Required = true };
-        var templates = new Option<string?>("--templates") { Description = "Prompt templates with {} for the class name, one per line (default: \"a photo of a {}.\")" };
+        var classes = new Option<string?>("--classes") { Description = "Class names, one per line, in label order, for zero-shot (the data needs a label column); without: retrieval and validation loss only" };
+        var templates = new Option<string?>("--templates") { Description = "Prompt templates with {} for the class name, one per line (default: \"a photo of a {}.\"); needs --classes" };
         var tokenizer = new Option<string>("--tokenizer") { Description = "The model's CLIP BPE merges file", Required = true };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
         var maxSamples = new Option<int>("--max-samples") { Description = "Evaluate the first N usable samples only (0 = all)", DefaultValueFactory = _ => 0 };
@@ -26,40 +31,49 @@ public static class EvalCommand
         var arch = CheckpointModel.ArchOption();
         var config = CheckpointModel.ConfigOption();
         var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
-        var command = new Command("eval", "Zero-shot top-1/top-5 and retrieval recall@1/5/10 of a checkpoint on Parquet data")
+        var device = new Option<string>("--device") { Description = "Where to encode: cpu or cuda:N", DefaultValueFactory = _ => EvalSettings.Reference.Device };
+        var command = new Command("eval", "Retrieval recall@1/5/10, validation loss and (with --classes) zero-shot top-1/top-5 of a checkpoint on Parquet data")
         {
-            checkpoint, data, classes, templates, tokenizer, json, maxSamples, batchSize, arch, config, allowPickle,
+            checkpoint, data, classes, templates, tokenizer, json, maxSamples, batchSize, arch, config, allowPickle, device,
         };
         command.SetAction((result, cancellationToken) => CliErrors.Report(async () =>
         {
-            var request = new EvalRequest(result.GetValue(checkpoint)!, result.GetValue(data)!, result.GetValue(classes)!,
+            var request = new EvalRequest(result.GetValue(checkpoint)!, result.GetValue(data)!, result.GetValue(classes),
                 result.GetValue(templates), result.GetValue(tokenizer)!, result.GetValue(maxSamples), result.GetValue(batchSize), result.GetValue(allowPickle),
-                CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)));
+                CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)), result.GetValue(device)!);
             var metrics = await RunAsync(request, cancellationToken);
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) : ToText(metrics));
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) : ToText(metrics, request));
             return 0;
         }));
         return command;
     }
 
-    public sealed record EvalRequest(string Checkpoint, IReadOnlyList<string> Data, string Classes, string? Templates, string Tokenizer,
-        int MaxSamples, int BatchSize, bool AllowPickle, ArchitectureHints? DescribedHints = null);
+    /// <param name="Classes">Null: no zero-shot.</param>
+    /// <param name="Device">cpu or cuda:N.</param>
+    public sealed record EvalRequest(string Checkpoint, IReadOnlyList<string> Data, string? Classes, string? Templates, string Tokenizer,
+        int MaxSamples, int BatchSize, bool AllowPickle, ArchitectureHints? DescribedHints = null, string Device = "cpu");
 
-    /// <summary>The metrics of <see cref="CheckpointEvaluator"/>: samples, i2t_r1/5/10, t2i_r1/5/10 and, with labels, zero_shot_top1/5.</summary>
+    /// <summary>The metrics of <see cref="CheckpointEvaluator"/>: samples, i2t_r1/5/10, t2i_r1/5/10, val_loss and, with classes and labels, zero_shot_top1/5.</summary>
     public static async Task<Dictionary<string, double>> RunAsync(EvalRequest request, CancellationToken cancellationToken = default)
     {
         if (request.BatchSize <= 0) throw new InvalidSettingException("--batch-size", "must be positive");
         if (request.MaxSamples < 0) throw new InvalidSettingException("--max-samples", "must be 0 (all) or positive");
+        if (request.Templates is not null && request.Classes is null) throw new InvalidSettingException("--templates", "prompt templates need --classes");
+        var device = DeviceName.Available(request.Device, "--device");
+        var prompts = ZeroShotPrompts.Read(request.Classes ?? "", request.Templates ?? "");
         using var model = CheckpointModel.Load(request.Checkpoint, request.AllowPickle, request.DescribedHints);
+        model.to(device);
         var tokenizer = ClipTokenizer.FromFile(request.Tokenizer);
         TokenizerFit.Check(tokenizer, request.Tokenizer, model);
         // Undecodable rows are skipped, as in training; the log (without a file) only counts them.
-        var set = await EvaluationSet.LoadAsync(request.Data, request.Classes, request.Templates ?? "", DataSettings.Default, tokenizer,
-            model.Config.Vision.ImageSize, model.Config.Text.ContextLength, request.MaxSamples, request.BatchSize, new QuarantineLog(), cancellationToken);
-        return CheckpointEvaluator.Evaluate(model, set, tokenizer, request.BatchSize);
+        var source = await EvaluationSource.OpenAsync(request.Data, prompts, DataSettings.Default, tokenizer, request.MaxSamples, new QuarantineLog(), cancellationToken);
+        var settings = EvalSettings.Reference;
+        var progress = new EvaluationProgressMeter(source.ExpectedSamples, settings.ProgressInterval,
+            p => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} [eval] {p}"));
+        return CheckpointEvaluator.Evaluate(model, source, tokenizer, request.BatchSize, settings.ReadAheadBatches, progress, cancellationToken);
     }
 
-    private static string ToText(IReadOnlyDictionary<string, double> metrics)
+    private static string ToText(IReadOnlyDictionary<string, double> metrics, EvalRequest request)
     {
         static string Percent(double value) => $"{100 * value:F1}%";
         var text = new StringBuilder();
@@ -67,7 +81,8 @@ public static class EvalCommand
         if (metrics.TryGetValue("zero_shot_top1", out var top1))
             text.AppendLine($"zero-shot          top-1 {Percent(top1)}, top-5 {Percent(metrics["zero_shot_top5"])}");
         else
-            text.AppendLine("zero-shot          (the data has no label column)");
+            text.AppendLine($"zero-shot          ({(request.Classes is null ? "no --classes given" : "the data has no label column")})");
+        text.AppendLine($"validation loss    {metrics["val_loss"]:F4}");
         text.AppendLine($"image -> text      R@1 {Percent(metrics["i2t_r1"])}, R@5 {Percent(metrics["i2t_r5"])}, R@10 {Percent(metrics["i2t_r10"])}");
         text.Append($"text -> image      R@1 {Percent(metrics["t2i_r1"])}, R@5 {Percent(metrics["t2i_r5"])}, R@10 {Percent(metrics["t2i_r10"])}");
         return text.ToString();

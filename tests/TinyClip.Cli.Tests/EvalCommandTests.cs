@@ -38,4 +38,46 @@ public sealed class EvalCommandTests : IDisposable
         Assert.True(metrics["i2t_r1"] <= metrics["i2t_r5"] && metrics["i2t_r5"] <= metrics["i2t_r10"]);
         Assert.True(metrics["zero_shot_top1"] <= metrics["zero_shot_top5"]);
     }
+
+    [Fact]
+    public async Task Without_classes_the_cli_reports_retrieval_and_the_validation_loss()
+    {
+        var data = await WriteValidationSetAsync();
+        using var model = TinyModels.Create();
+        var checkpoint = TinyModels.Save(model, _directory);
+        var tokenizer = TinyModels.WriteTokenizer(_directory);
+
+        var text = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["eval", "--checkpoint", checkpoint, "--data", data, "--tokenizer", tokenizer, "--batch-size", "8"]);
+        var json = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["eval", "--checkpoint", checkpoint, "--data", data, "--tokenizer", tokenizer, "--json"]);
+
+        Assert.True(text.ExitCode == 0, text.Stderr);
+        Assert.Contains("zero-shot          (no --classes given)", text.Stdout);
+        Assert.Matches(@"image -> text      R@1 \d+\.\d%, R@5 \d+\.\d%, R@10 \d+\.\d%", text.Stdout);
+        Assert.Matches(@"text -> image      R@1 \d+\.\d%", text.Stdout);
+        Assert.Matches(@"validation loss    \d+\.\d{4}", text.Stdout);
+        Assert.True(json.ExitCode == 0, json.Stderr);
+        var metrics = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(json.Stdout)!;
+        Assert.Equal(new[] { "i2t_r1", "i2t_r10", "i2t_r5", "samples", "t2i_r1", "t2i_r10", "t2i_r5", "val_loss" }, metrics.Keys.Order());
+        Assert.Equal(20, metrics["samples"]);
+    }
+
+    [Fact]
+    public async Task Templates_without_classes_and_an_unavailable_device_are_refused_with_the_option_named()
+    {
+        var data = await WriteValidationSetAsync();
+        using var model = TinyModels.Create();
+        var checkpoint = TinyModels.Save(model, _directory);
+        var tokenizer = TinyModels.WriteTokenizer(_directory);
+        var request = new EvalCommand.EvalRequest(checkpoint, [data], null, Path.Combine(_directory, "templates.txt"), tokenizer, 0, 8, false);
+
+        var templates = await Assert.ThrowsAsync<TinyClip.Actors.Configuration.InvalidSettingException>(() => EvalCommand.RunAsync(request));
+        // One past the last CUDA device: cuda:0 on a CPU build of libtorch, which has none.
+        var absent = $"cuda:{TorchSharp.torch.cuda.device_count()}";
+        var device = await Assert.ThrowsAsync<TinyClip.Actors.Configuration.InvalidSettingException>(() =>
+            EvalCommand.RunAsync(request with { Templates = null, Device = absent }));
+
+        Assert.Equal("--templates", templates.Key);
+        Assert.Equal("--device", device.Key);
+        Assert.Contains($"'{absent}' was asked for", device.Message);
+    }
 }

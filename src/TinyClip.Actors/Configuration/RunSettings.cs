@@ -35,7 +35,7 @@ public sealed record RunSettings(
             devices = root.StringList("devices");
             if (devices.Count == 0) throw new InvalidSettingException("tinyclip.devices", "the list of devices is empty");
             foreach (var device in devices)
-                if (device != "cpu" && !System.Text.RegularExpressions.Regex.IsMatch(device, @"^cuda(:\d+)?$"))
+                if (!DeviceName.IsValid(device))
                     throw new InvalidSettingException("tinyclip.devices", $"'{device}' is not a device (cpu, cuda:N)");
         }
         else if (root.String("devices") != "auto")
@@ -61,7 +61,7 @@ public sealed record RunSettings(
             root.Bool("training.sample-log"),
             root.Int("checkpoint.every-steps", 1),
             root.Int("checkpoint.keep-last", 1),
-            new EvalSettings(eval.String("classes"), eval.String("templates"), eval.Int("max-samples", 0), eval.Int("batch-size", 1)),
+            EvalSettings.Read(eval),
             new PersistenceSettings(persistence.String("journal", allowEmpty: false) switch
                 {
                     "sqlite" => JournalKind.Sqlite,
@@ -75,8 +75,6 @@ public sealed record RunSettings(
 }
 
 public sealed record SyntheticDataSettings(bool Generate, string Directory, int Train, int Val, int ImageSize, long Seed, double PositionJitter, int RowGroupSize);
-
-public sealed record EvalSettings(string Classes, string Templates, int MaxSamples, int BatchSize);
 
 public enum JournalKind { Sqlite, PostgreSql }
 

@@ -1,36 +1,35 @@
-using TinyClip.Actors.Training;
 using TinyClip.Data.Text;
 using TinyClip.Model;
 using TinyClip.Model.Evaluation;
-using TinyClip.Model.Losses;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TinyClip.Actors.Evaluation;
 
-/// <summary>Zero-shot top-1/top-5 (when the set has labels) and retrieval recall@1/5/10 of one model on an <see cref="EvaluationSet"/>.</summary>
+/// <summary>
+/// Retrieval recall@1/5/10 both ways and the contrastive validation loss of one model on an
+/// <see cref="EvaluationSource"/>, plus zero-shot top-1/top-5 when the source has classes and labels. The set is
+/// streamed: decoded and encoded batch by batch, only its embeddings and labels kept.
+/// </summary>
 public static class CheckpointEvaluator
 {
-    public static Dictionary<string, double> Evaluate(ClipModel model, EvaluationSet set, ICaptionTokenizer tokenizer, int batchSize)
+    /// <param name="readAheadBatches">Batches decoded ahead of the one being encoded.</param>
+    public static Dictionary<string, double> Evaluate(ClipModel model, EvaluationSource source, ICaptionTokenizer tokenizer, int batchSize,
+        int readAheadBatches, EvaluationProgressMeter? progress = null, CancellationToken cancellationToken = default)
+    {
+        var batches = source.ReadAsync(model.Config.Vision.ImageSize, model.Config.Text.ContextLength, batchSize, cancellationToken);
+        using var set = SetEncoder.Encode(model, ReadAhead.Of(batches, readAheadBatches, cancellationToken), progress is null ? null : progress.Add);
+        progress?.Finish();
+        return Metrics(model, set, source.Prompts, tokenizer, batchSize);
+    }
+
+    /// <summary>
+    /// The metrics of an encoded set: samples, i2t_r1/5/10, t2i_r1/5/10, val_loss and, with prompts and labels,
+    /// zero_shot_top1/5 (the class vectors are built once, from every prompt encoded <paramref name="batchSize"/> at a time).
+    /// </summary>
+    public static Dictionary<string, double> Metrics(ClipModel model, EncodedSet set, ZeroShotPrompts? prompts, ICaptionTokenizer tokenizer, int batchSize)
     {
         using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        model.eval();
-        var device = model.LogitScale.device;
-        var imageEmbeddings = new List<Tensor>();
-        var textEmbeddings = new List<Tensor>();
-        for (int start = 0; start < set.Count; start += batchSize)
-        {
-            int count = Math.Min(batchSize, set.Count - start);
-            var images = ImageInput.ToDevice(set.Images.Slice(start, count), device);
-            var tokens = tensor(set.Tokens.AsSpan(start * set.ContextLength, count * set.ContextLength).ToArray(), new long[] { count, set.ContextLength })
-                .to(ScalarType.Int64).to(device);
-            imageEmbeddings.Add(AffinityMimickingLoss.Normalize(model.EncodeImage(images)).cpu());
-            textEmbeddings.Add(AffinityMimickingLoss.Normalize(model.EncodeText(tokens)).cpu());
-        }
-        var image = cat(imageEmbeddings, 0);
-        var text = cat(textEmbeddings, 0);
-        var retrieval = RetrievalMetrics.Compute(image, text);
+        var retrieval = RetrievalMetrics.Compute(set.Image, set.Text);
         var metrics = new Dictionary<string, double>
         {
             ["samples"] = set.Count,
@@ -40,22 +39,17 @@ public static class CheckpointEvaluator
             ["t2i_r1"] = retrieval.TextToImageR1,
             ["t2i_r5"] = retrieval.TextToImageR5,
             ["t2i_r10"] = retrieval.TextToImageR10,
+            ["val_loss"] = ContrastiveValidationLoss.Compute(set.Image, set.Text, Math.Exp(model.LogitScale.item<float>())),
         };
-        if (set.Labels is not null)
+        if (prompts is not null && set.Labels is not null)
         {
-            using var classifier = ZeroShotClassifier.Build(prompts => EncodePrompts(model, tokenizer, prompts, set.ContextLength, device).cpu(),
-                set.Classes, set.Templates);
-            var zeroShot = classifier.Evaluate(image, set.Labels.Select(l => (long)l).ToList());
+            int contextLength = model.Config.Text.ContextLength;
+            using var classifier = ZeroShotClassifier.Build(texts => PromptEncoder.Encode(model, tokenizer, texts, contextLength, batchSize),
+                prompts.Classes, prompts.Templates);
+            var zeroShot = classifier.Evaluate(set.Image, set.Labels.Select(l => (long)l).ToList());
             metrics["zero_shot_top1"] = zeroShot.Top1;
             metrics["zero_shot_top5"] = zeroShot.Top5;
         }
         return metrics;
-    }
-
-    private static Tensor EncodePrompts(ClipModel model, ICaptionTokenizer tokenizer, IReadOnlyList<string> prompts, int contextLength, Device device)
-    {
-        var ids = prompts.SelectMany(p => tokenizer.Encode(p, contextLength)).ToArray();
-        var tokens = tensor(ids, new long[] { prompts.Count, contextLength }).to(ScalarType.Int64).to(device);
-        return model.EncodeText(tokens);
     }
 }

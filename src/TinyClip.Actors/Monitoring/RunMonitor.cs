@@ -53,6 +53,16 @@ public sealed class RunMonitor : ReceiveActor
             metrics.Append(record);
             log($"eval {evaluated.Stage} step {evaluated.Step}: " + string.Join(", ", evaluated.Metrics.Select(kv => $"{kv.Key}={kv.Value:0.###}")));
         });
+        Receive<EvaluationSkipped>(skipped =>
+        {
+            metrics.Append(new Dictionary<string, object>
+            {
+                ["type"] = "eval_skipped", ["stage"] = skipped.Stage, ["step"] = skipped.Step, ["newer_stage"] = skipped.NewerStage,
+                ["newer_step"] = skipped.NewerStep, ["time"] = DateTimeOffset.UtcNow,
+            });
+            log($"eval {skipped.Stage} step {skipped.Step}: skipped, the newer checkpoint of {skipped.NewerStage} step {skipped.NewerStep} was waiting");
+        });
+        Receive<EvaluationProgressed>(progressed => log($"eval {progressed.Stage} step {progressed.Step}: {progressed.Progress}"));
         Receive<StageResumed>(resumed =>
         {
             foreach (var rejected in resumed.Rejected) log($"checkpoint rejected: {rejected}");

@@ -51,6 +51,7 @@ public sealed record RunStatus(IReadOnlyList<IStageEvent> Events, ResumePoint? R
             ["target_sparsity"] = m.TargetSparsity, ["lambda1"] = m.Lambda1, ["lambda2"] = m.Lambda2, ["kept"] = m.Kept },
         MasksCommitted m => new() { ["type"] = "MasksCommitted", ["stage"] = m.Stage, ["step"] = m.Step, ["towers"] = m.Towers },
         EvalRecorded v => new() { ["type"] = "EvalRecorded", ["stage"] = v.Stage, ["step"] = v.Step, ["metrics"] = v.Metrics },
+        EvalSkipped k => new() { ["type"] = "EvalSkipped", ["stage"] = k.Stage, ["step"] = k.Step, ["newer_stage"] = k.NewerStage, ["newer_step"] = k.NewerStep },
         StageCompleted c => new() { ["type"] = "StageCompleted", ["stage"] = c.Stage, ["file"] = c.File, ["sha256"] = c.Sha256, ["metrics"] = c.Metrics },
         RunCompleted => new() { ["type"] = "RunCompleted" },
         _ => new() { ["type"] = e.GetType().Name },

@@ -33,6 +33,13 @@ public sealed record MasksCommitted(string Stage, long Step, IReadOnlyList<TinyC
 /// <summary>Zero-shot and retrieval figures of a stage's student at a step.</summary>
 public sealed record EvalRecorded(string Stage, long Step, IReadOnlyDictionary<string, double> Metrics, DateTimeOffset At) : IStageEvent;
 
+/// <summary>
+/// The checkpoint of a stage at a step was not evaluated: when it was its turn, the newer one of
+/// <paramref name="NewerStage"/> at <paramref name="NewerStep"/> was waiting too, and the evaluator took that instead.
+/// (Added after the first journals were written; older journals simply have none.)
+/// </summary>
+public sealed record EvalSkipped(string Stage, long Step, string NewerStage, long NewerStep, DateTimeOffset At) : IStageEvent;
+
 /// <summary>A stage finished; its final student is <paramref name="File"/>.</summary>
 public sealed record StageCompleted(string Stage, string File, string Sha256, IReadOnlyDictionary<string, double> Metrics, DateTimeOffset At) : IStageEvent;
 

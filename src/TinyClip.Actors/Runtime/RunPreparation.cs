@@ -55,12 +55,15 @@ public sealed record PreparedRun(
     }
 
     /// <summary>The evaluator on the held-out split, or null when the run has none.</summary>
+    /// <exception cref="InvalidSettingException">eval.device names a device this machine lacks.</exception>
     public IActorRef? StartEvaluator(ActorSystem system, IActorRef monitor)
     {
-        if (ValPaths.Count == 0 || Classes.Length == 0) return null;
-        EvaluationSet LoadSet(int imageSize, int contextLength) => EvaluationSet.LoadAsync(ValPaths, Classes, Templates, Data, Tokenizer,
-            imageSize, contextLength, Run.Eval.MaxSamples, Run.Eval.BatchSize, Quarantine).GetAwaiter().GetResult();
-        return system.ActorOf(EvaluatorActor.Props(LoadSet, Tokenizer, Run.Eval.BatchSize, monitor), "evaluator");
+        if (ValPaths.Count == 0) return null;
+        var device = DeviceName.Available(Run.Eval.Device, "tinyclip.eval.device");
+        var prompts = ZeroShotPrompts.Read(Classes, Templates);
+        EvaluationSource OpenSource() => EvaluationSource.OpenAsync(ValPaths, prompts, Data, Tokenizer, Run.Eval.MaxSamples, Quarantine)
+            .GetAwaiter().GetResult();
+        return system.ActorOf(EvaluatorActor.Props(OpenSource, Tokenizer, Run.Eval, device, monitor), "evaluator");
     }
 }
 
@@ -127,6 +130,8 @@ public static class RunPreparation
             if (templates.Length == 0) templates = Path.Combine(directory, "templates.txt");
         }
         if (train.Count == 0) throw new InvalidSettingException("tinyclip.data.train-paths", "no training data: set train-paths or synthetic-data.generate = on");
+        if (val.Count > 0 && classes.Length == 0)
+            console.Log("eval.classes is empty: evaluations report retrieval and the validation loss, no zero-shot accuracy");
         return (train, val, classes, templates);
     }
 }

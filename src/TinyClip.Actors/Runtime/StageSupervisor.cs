@@ -69,7 +69,10 @@ public sealed class StageSupervisor : ReceivePersistentActor, IWithTimers
                 Record(new MasksCommitted(pruned.Stage, pruned.Step, pruned.Towers, DateTimeOffset.UtcNow));
         });
         Command<StageFailed>(OnStageFailed);
-        Command<EvaluationFinished>(OnEvaluationFinished);
+        Command<EvaluationFinished>(finished => Settle(finished.Stage, finished.Step,
+            new EvalRecorded(finished.Stage, finished.Step, finished.Metrics, DateTimeOffset.UtcNow)));
+        Command<EvaluationSkipped>(skipped => Settle(skipped.Stage, skipped.Step,
+            new EvalSkipped(skipped.Stage, skipped.Step, skipped.NewerStage, skipped.NewerStep, DateTimeOffset.UtcNow)));
         Command<RetryStage>(OnRetryStage);
         Command<RegisterNode>(OnRegisterNode);
         Command<Terminated>(OnNodeLost);
@@ -280,19 +283,21 @@ public sealed class StageSupervisor : ReceivePersistentActor, IWithTimers
         Record(new WorkersChanged(_history.Generation + 1, _roster.MemberNames(), DateTimeOffset.UtcNow), StartCurrentStage);
     }
 
-    private void OnEvaluationFinished(EvaluationFinished finished)
+    /// <summary>A requested evaluation ended (evaluated or skipped): recorded, and the run may now complete.</summary>
+    private void Settle(string stage, long step, IStageEvent outcome)
     {
-        _pendingEvaluations.Remove((finished.Stage, finished.Step));
-        Record(new EvalRecorded(finished.Stage, finished.Step, finished.Metrics, DateTimeOffset.UtcNow), () =>
+        _pendingEvaluations.Remove((stage, step));
+        Record(outcome, () =>
         {
             if (_history.CurrentStage is null) FinishRunWhenEvaluated();
         });
     }
 
+    /// <summary>Asks for an evaluation once; a stage's last step is marked final, so the evaluator never skips it.</summary>
     private void RequestEvaluation(string stage, long step, string file)
     {
         if (_evaluator is null || _history.Events.OfType<EvalRecorded>().Any(e => e.Stage == stage && e.Step == step)) return;
-        if (_pendingEvaluations.Add((stage, step))) _evaluator.Tell(new EvaluateCheckpoint(stage, step, file));
+        if (_pendingEvaluations.Add((stage, step))) _evaluator.Tell(new EvaluateCheckpoint(stage, step, file, Final: step == _planner.Spec(stage).Steps));
     }
 
     /// <summary>The run completes once every stage is done and every requested evaluation is recorded.</summary>

@@ -67,8 +67,9 @@ public sealed record StageFinished(string Stage, int Generation, string File, st
 /// <summary>Worker group -> supervisor: the stage stopped with an error (Fatal: retrying cannot help, e.g. bad configuration).</summary>
 public sealed record StageFailed(string Stage, int Generation, string Reason, bool Fatal) : ITinyClipMessage;
 
-/// <summary>Supervisor -> evaluator: evaluate the student in <paramref name="File"/>.</summary>
-public sealed record EvaluateCheckpoint(string Stage, long Step, string File) : ITinyClipMessage;
+/// <summary>Supervisor -> evaluator: evaluate the student in <paramref name="File"/>. <paramref name="Final"/>: the stage's
+/// last step, never skipped for a newer checkpoint (see <see cref="Evaluation.EvaluationQueue"/>).</summary>
+public sealed record EvaluateCheckpoint(string Stage, long Step, string File, bool Final = false) : ITinyClipMessage;
 
 /// <summary>Evaluator -> supervisor.</summary>
 public sealed record EvaluationFinished(string Stage, long Step, IReadOnlyDictionary<string, double> Metrics) : ITinyClipMessage;

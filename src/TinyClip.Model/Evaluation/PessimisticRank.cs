@@ -21,6 +21,13 @@ internal static class PessimisticRank
         return rank.MoveToOuterDisposeScope();
     }
 
+    /// <summary>Number of rows whose rank is below k.</summary>
+    public static long Hits(Tensor rank, long k)
+    {
+        using var scope = NewDisposeScope();
+        return rank.lt(k).sum().item<long>();
+    }
+
     /// <summary>Fraction of rows whose rank is below k.</summary>
     public static double HitRate(Tensor rank, long k)
     {

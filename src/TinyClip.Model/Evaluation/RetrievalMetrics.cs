@@ -9,6 +9,7 @@ namespace TinyClip.Model.Evaluation;
 /// L2-normalised here, so scores are cosine similarities. Recall@K = fraction of queries whose own
 /// pair has rank &lt; K, ranks counted pessimistically (every other candidate with an equal score
 /// ranks ahead; see <see cref="PessimisticRank"/>). With N &lt;= K every query is a hit.
+/// The N x N similarities are never held at once: queries are ranked a chunk at a time (<see cref="QueryChunks"/>).
 /// </summary>
 public static class RetrievalMetrics
 {
@@ -22,14 +23,29 @@ public static class RetrievalMetrics
 
         var images = normalize(imageEmbeddings, p: 2.0, dim: -1);
         var texts = normalize(textEmbeddings, p: 2.0, dim: -1);
-        var similarity = images.matmul(texts.t());
-        var pairs = arange(count, dtype: ScalarType.Int64, device: similarity.device);
-        var imageToText = PessimisticRank.Of(similarity, pairs);
-        var textToImage = PessimisticRank.Of(similarity.t(), pairs);
+        var (i2t1, i2t5, i2t10) = Recalls(images, texts);
+        var (t2i1, t2i5, t2i10) = Recalls(texts, images);
+        return new RetrievalResult(i2t1, i2t5, i2t10, t2i1, t2i5, t2i10, count);
+    }
 
-        return new RetrievalResult(
-            PessimisticRank.HitRate(imageToText, 1), PessimisticRank.HitRate(imageToText, 5), PessimisticRank.HitRate(imageToText, 10),
-            PessimisticRank.HitRate(textToImage, 1), PessimisticRank.HitRate(textToImage, 5), PessimisticRank.HitRate(textToImage, 10),
-            count);
+    /// <summary>
+    /// Recall@1/5/10 of the queries (query i's pair is candidate i), ranked a chunk at a time. Only hit counts outlive a
+    /// chunk: small tensors kept between chunks' large ones fragment the native heap (a run kept 1 GB resident for
+    /// 14,300 pairs that way).
+    /// </summary>
+    private static (double R1, double R5, double R10) Recalls(Tensor queries, Tensor candidates)
+    {
+        long hits1 = 0, hits5 = 0, hits10 = 0;
+        foreach (var (start, rows) in QueryChunks.Of(queries.shape[0], candidates.shape[0]))
+        {
+            using var chunkScope = NewDisposeScope();
+            var scores = queries.narrow(0, start, rows).matmul(candidates.t());
+            var rank = PessimisticRank.Of(scores, arange(start, start + rows, dtype: ScalarType.Int64, device: scores.device));
+            hits1 += PessimisticRank.Hits(rank, 1);
+            hits5 += PessimisticRank.Hits(rank, 5);
+            hits10 += PessimisticRank.Hits(rank, 10);
+        }
+        double count = queries.shape[0];
+        return (hits1 / count, hits5 / count, hits10 / count);
     }
 }

@@ -30,7 +30,8 @@ public sealed class ZeroShotClassifier : IDisposable
 
     /// <summary>
     /// Builds the class vectors. <paramref name="encodeTexts"/> turns prompts into text embeddings
-    /// (prompts x embed; normalised or not); it is called once per class with all its prompts.
+    /// (prompts x embed; normalised or not); it is called once with every prompt, class by class (class 0 with each
+    /// template, then class 1, ...), so that it can encode them in batches of its choosing.
     /// A template names the class with <c>{}</c> or <c>{c}</c>, e.g. "a photo of a {}.".
     /// </summary>
     public static ZeroShotClassifier Build(
@@ -40,14 +41,11 @@ public sealed class ZeroShotClassifier : IDisposable
             throw new ArgumentException("need at least one class name and one template.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var vectors = classNames.Select(name =>
-        {
-            var prompts = templates.Select(template => FillTemplate(template, name)).ToList();
-            var embeddings = Normalize(encodeTexts(prompts));
-            return Normalize(embeddings.mean(new long[] { 0 }));
-        }).ToList();
+        var prompts = classNames.SelectMany(name => templates.Select(template => FillTemplate(template, name))).ToList();
+        var embeddings = Normalize(encodeTexts(prompts));
+        var perClass = embeddings.reshape(classNames.Count, templates.Count, embeddings.shape[^1]);
         // The classifier owns its vectors beyond any caller's dispose scope; Dispose releases them.
-        var classVectors = stack(vectors).DetachFromDisposeScope();
+        var classVectors = Normalize(perClass.mean(new long[] { 1 })).DetachFromDisposeScope();
         return new ZeroShotClassifier(classVectors, classNames.ToList());
     }
 

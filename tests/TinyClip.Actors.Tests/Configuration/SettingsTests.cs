@@ -72,6 +72,27 @@ public class SettingsTests
     }
 
     [Theory]
+    [InlineData("tinyclip.eval.device=gpu", "tinyclip.eval.device")]
+    [InlineData("tinyclip.eval.read-ahead-batches=0", "tinyclip.eval.read-ahead-batches")]
+    [InlineData("tinyclip.eval.progress-interval=0s", "tinyclip.eval.progress-interval")]
+    [InlineData("tinyclip.eval.batch-size=0", "tinyclip.eval.batch-size")]
+    public void Bad_evaluation_settings_are_rejected_with_the_key_named(string setting, string key)
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => RunSettings.Read(Plan(TwoStages, setting)));
+        Assert.Equal(key, error.Key);
+    }
+
+    [Fact]
+    public void The_evaluation_device_is_checked_against_this_machine()
+    {
+        var settings = RunSettings.Read(Plan(TwoStages, "tinyclip.eval.device=cuda")).Eval;
+        Assert.Equal(("cpu", 2, TimeSpan.FromSeconds(30)), (EvalSettings.Reference.Device, EvalSettings.Reference.ReadAheadBatches, EvalSettings.Reference.ProgressInterval));
+        if (TorchSharp.torch.cuda.is_available()) return; // a CUDA build with a GPU has the device
+        var error = Assert.Throws<InvalidSettingException>(() => DeviceName.Available(settings.Device, "tinyclip.eval.device"));
+        Assert.Contains("'cuda' was asked for, but CUDA is not available", error.Message);
+    }
+
+    [Theory]
     [InlineData("tinyclip.synthetic-data.position-jitter=0.6")]
     [InlineData("tinyclip.synthetic-data.position-jitter=-0.1")]
     public void A_synthetic_position_jitter_outside_0_to_half_is_rejected(string setting)

@@ -86,6 +86,46 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Skipped_evaluations_are_recorded_final_students_are_always_asked_for_and_the_journal_replays()
+    {
+        var plan = Plan(TwoStages.Replace("steps = 30,", "steps = 30, eval-every-steps = 10,"));
+        using (var first = new AkkaTestKit(SystemConfig))
+        {
+            var workers = first.CreateTestProbe();
+            var evaluator = first.CreateTestProbe();
+            var listener = first.CreateTestProbe();
+            var supervisor = first.Sys.ActorOf(StageSupervisor.Props(plan, Settings, evaluator, listener, Local(workers)));
+            workers.ExpectMsg<RunStage>(Wait);
+            supervisor.Tell(new CheckpointWritten("t", 1, 10, 640, new Cursor(10, [new LanePosition(0, 10)]), "t-10.safetensors", "aa"));
+            supervisor.Tell(new CheckpointWritten("t", 1, 20, 1280, new Cursor(20, [new LanePosition(0, 20)]), "t-20.safetensors", "bb"));
+            Assert.Equal(new EvaluateCheckpoint("t", 10, "t-10.safetensors", Final: false), evaluator.ExpectMsg<EvaluateCheckpoint>(Wait));
+            Assert.Equal(new EvaluateCheckpoint("t", 20, "t-20.safetensors", Final: false), evaluator.ExpectMsg<EvaluateCheckpoint>(Wait));
+            // The evaluator took step 20 while step 10 was still waiting.
+            supervisor.Tell(new EvaluationSkipped("t", 10, "t", 20));
+            supervisor.Tell(new EvaluationFinished("t", 20, new Dictionary<string, double> { ["val_loss"] = 1.5 }));
+            supervisor.Tell(new StageFinished("t", 1, "t-final.safetensors", "cc", new Dictionary<string, double>()));
+            Assert.Equal(new EvaluateCheckpoint("t", 30, "t-final.safetensors", Final: true), evaluator.ExpectMsg<EvaluateCheckpoint>(Wait));
+            workers.ExpectMsg<RunStage>(Wait);
+            supervisor.Tell(new StageFinished("s", 1, "s-final.safetensors", "dd", new Dictionary<string, double>()));
+            Assert.Equal(new EvaluateCheckpoint("s", 20, "s-final.safetensors", Final: true), evaluator.ExpectMsg<EvaluateCheckpoint>(Wait));
+            supervisor.Tell(new EvaluationFinished("t", 30, new Dictionary<string, double> { ["val_loss"] = 1.2 }));
+            listener.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // the last stage's final student is not evaluated yet
+            supervisor.Tell(new EvaluationFinished("s", 20, new Dictionary<string, double> { ["val_loss"] = 1.4 }));
+            Assert.True(listener.ExpectMsg<RunFinished>(Wait).Succeeded);
+        }
+
+        // Replayed by a new incarnation (events and a snapshot every 3): the skip is in the history, the run complete.
+        using var second = new AkkaTestKit(SystemConfig);
+        var listener2 = second.CreateTestProbe();
+        var recovered = second.Sys.ActorOf(StageSupervisor.Props(plan, Settings, second.CreateTestProbe(), listener2, Local(second.CreateTestProbe())));
+        Assert.True(listener2.ExpectMsg<RunFinished>(Wait).Succeeded);
+        var events = (await recovered.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait)).Events;
+        var skipped = Assert.Single(events.OfType<EvalSkipped>());
+        Assert.Equal(("t", 10L, "t", 20L), (skipped.Stage, skipped.Step, skipped.NewerStage, skipped.NewerStep));
+        Assert.Equal(new[] { ("t", 20L), ("t", 30L), ("s", 20L) }, events.OfType<EvalRecorded>().Select(e => (e.Stage, e.Step)));
+    }
+
+    [Fact]
     public void A_restart_with_another_plan_is_refused_with_a_clear_message()
     {
         using (var first = new AkkaTestKit(SystemConfig))
@@ -130,6 +170,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         {
             new RunPlanned("abc", "manifest-1", new[] { "a", "b" }, DateTimeOffset.UnixEpoch),
             new EvalRecorded("a", 5, new Dictionary<string, double> { ["top1"] = 0.25, ["nan"] = double.NaN }, DateTimeOffset.UnixEpoch),
+            new EvalSkipped("a", 3, "b", 7, DateTimeOffset.UnixEpoch),
         };
         var snapshot = new RunSnapshot(events);
         var serializer = serialization.FindSerializerFor(snapshot);
@@ -141,6 +182,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         var eval = (EvalRecorded)back.Events[1];
         Assert.Equal(0.25, eval.Metrics["top1"]);
         Assert.True(double.IsNaN(eval.Metrics["nan"]));
+        Assert.Equal(events[2], back.Events[2]);
     }
 
     private static (string, long, string) Tuple(EvaluateCheckpoint e) => (e.Stage, e.Step, e.File);

@@ -63,6 +63,27 @@ public class RetrievalMetricsTests
         Assert.Equal(new RetrievalResult(0, 1, 1, 0, 1, 1, 4), result);
     }
 
+    [Fact]
+    public void RankingQueriesChunkByChunkEqualsRankingTheWholeSimilarityMatrix()
+    {
+        using var scope = NewDisposeScope();
+        // 2,500 pairs: two chunks of queries (QueryChunks), the second one short. Texts are noisy copies of their images.
+        const int n = 2500;
+        var generator = new TorchSharp.torch.Generator(11);
+        var images = randn(n, 16, dtype: ScalarType.Float64, generator: generator);
+        var texts = images + 1.5 * randn(n, 16, dtype: ScalarType.Float64, generator: generator);
+
+        var result = RetrievalMetrics.Compute(images, texts);
+
+        // Reference: the whole N x N matrix at once; rank = other candidates scoring at least the pair's score.
+        var similarity = nn.functional.normalize(images, p: 2.0, dim: -1).matmul(nn.functional.normalize(texts, p: 2.0, dim: -1).t());
+        double Recall(Tensor scores, int k) => (scores.ge(scores.diagonal().unsqueeze(1)).sum(1) - 1).lt(k).to(ScalarType.Float64).mean().item<double>();
+        var expected = new RetrievalResult(Recall(similarity, 1), Recall(similarity, 5), Recall(similarity, 10),
+            Recall(similarity.t(), 1), Recall(similarity.t(), 5), Recall(similarity.t(), 10), n);
+        Assert.Equal(expected, result);
+        Assert.InRange(result.ImageToTextR1, 0.05, 0.95); // neither trivial nor hopeless, so ranks are really compared
+    }
+
     // Images are basis vectors e_i in N+1 dims; text j is column j of the scores plus a last component
     // that makes it unit length. Then cosine(image i, text j) = scores[i, j] exactly.
     private static (Tensor Images, Tensor Texts) EmbeddingsWithScores(double[,] scores)
