@@ -1,42 +1,10 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace TinyClip.Actors.Collectives;
-
-/// <summary>
-/// The wire format of the data connections. A connection carries one direction, source node to destination node,
-/// for one generation. It opens with a handshake (<see cref="HandshakeBytes"/>: magic, version, generation, source,
-/// destination, little-endian int32s), answered by one byte <see cref="Accepted"/>; a refused connection is closed
-/// instead. Then frames: a fixed header (<see cref="FrameHeaderBytes"/>: step int64; call, part, total length,
-/// offset, value count, phase length int32), the tag's phase in UTF-8 in the first frame of a message only, then the
-/// values as raw little-endian floats. A message's frames follow each other in order on its connection.
-/// </summary>
-public static class CollectiveWire
-{
-    public const int Magic = 0x50444354; // "TCDP" in little-endian bytes
-    public const int Version = 1;
-    public const int HandshakeBytes = 20;
-    public const byte Accepted = 1;
-    public const int FrameHeaderBytes = 32;
-    public const int MaxPhaseBytes = 1024;
-
-    public static void WriteHandshake(Span<byte> bytes, int generation, int source, int destination)
-    {
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes[4..], Version);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes[8..], generation);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes[12..], source);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes[16..], destination);
-    }
-}
-
-/// <summary>The fixed part of a data frame.</summary>
-internal readonly record struct FrameHeader(long Step, int Call, CollectivePart Part, int Total, int Offset, int Count, int PhaseBytes);
 
 /// <summary>
 /// One data connection (socket, optionally wrapped in TLS) and its fixed scratch buffers. The sending side writes
@@ -196,42 +164,4 @@ internal sealed class DataLink : IDisposable
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException) { }
         _socket.Dispose();
     }
-}
-
-/// <summary>
-/// TLS for data connections with the remoting certificate (PFX): both sides present it; peers are validated normally
-/// unless suppress-validation accepts any certificate (self-signed ones).
-/// </summary>
-internal sealed class DataSecurity(X509Certificate2 certificate, bool suppressValidation)
-{
-    public static DataSecurity? For(Cluster.TlsSettings tls) => tls.Enabled
-        ? new DataSecurity(X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.CertificatePassword), tls.SuppressValidation)
-        : null;
-
-    public Stream AuthenticateAsClient(Stream inner, string host)
-    {
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
-        ssl.AuthenticateAsClient(new SslClientAuthenticationOptions
-        {
-            TargetHost = host,
-            ClientCertificates = new X509CertificateCollection { certificate },
-            RemoteCertificateValidationCallback = Validate,
-        });
-        return ssl;
-    }
-
-    public Stream AuthenticateAsServer(Stream inner)
-    {
-        var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
-        ssl.AuthenticateAsServer(new SslServerAuthenticationOptions
-        {
-            ServerCertificate = certificate,
-            ClientCertificateRequired = true,
-            RemoteCertificateValidationCallback = Validate,
-        });
-        return ssl;
-    }
-
-    private bool Validate(object sender, X509Certificate? remote, X509Chain? chain, SslPolicyErrors errors) =>
-        remote is not null && (suppressValidation || errors == SslPolicyErrors.None);
 }

@@ -54,6 +54,26 @@ public sealed class HierarchicalCollectiveGroup : ICollectiveGroup
         }, shared => shared.AsSpan().CopyTo(buffer));
     }
 
+    /// <summary>
+    /// The node's partial sum of the whole buffer, as <see cref="AllReduceSum"/> makes it (into a copy: the caller's
+    /// buffer stays as it is), then a reduce-scatter between the nodes over the nodes' segments (each the union of its
+    /// members' segments), so that only the node's segment comes over the wire; each member keeps its part of it.
+    /// </summary>
+    private float[] ReduceScatterSum(int index, float[] buffer, int[] counts, CollectiveTag tag)
+    {
+        if (_singleNode) return _local.Members[index].ReduceScatterSum(buffer, counts, tag);
+        var segments = CollectiveSegments.Of(counts, buffer.Length, _topology.WorldSize);
+        var partial = (float[])buffer.Clone();
+        _local.Members[index].AllReduceSum(partial, tag);
+        var nodeCounts = _topology.Nodes.Select(node => counts.Skip(node.FirstRank).Take(node.Ranks).Sum()).ToArray();
+        var (nodeStart, _) = segments[_topology.Local.FirstRank];
+        var (start, length) = segments[_topology.Local.FirstRank + index];
+        float[] Mine(float[] nodeSegment) => nodeSegment.AsSpan(start - nodeStart, length).ToArray();
+        var mine = Array.Empty<float>();
+        Share(index, tag, () => _exchange.ReduceScatterSum(partial, nodeCounts, tag, _topology), shared => mine = Mine(shared));
+        return index == 0 ? Mine(_shared) : mine;
+    }
+
     private void Barrier(int index, CollectiveTag tag)
     {
         _local.Members[index].Barrier(tag);
@@ -90,6 +110,7 @@ public sealed class HierarchicalCollectiveGroup : ICollectiveGroup
         public int WorldSize => group._topology.WorldSize;
         public float[] AllGather(float[] local, CollectiveTag tag) => group.AllGather(index, local, tag);
         public void AllReduceSum(float[] buffer, CollectiveTag tag) => group.AllReduceSum(index, buffer, tag);
+        public float[] ReduceScatterSum(float[] buffer, int[] counts, CollectiveTag tag) => group.ReduceScatterSum(index, buffer, counts, tag);
         public void Barrier(CollectiveTag tag) => group.Barrier(index, tag);
         public void Abort(string reason) => group.Abort(reason);
     }

@@ -23,6 +23,14 @@ public interface ICollective
     /// <summary>Replaces <paramref name="buffer"/> by the element-wise sum over members, added in rank order (every member gets identical bits).</summary>
     void AllReduceSum(float[] buffer, CollectiveTag tag);
 
+    /// <summary>
+    /// This member's segment of the element-wise sum over members: the segments are consecutive in rank order, of
+    /// lengths <paramref name="counts"/> (one per member, together <paramref name="buffer"/>'s length, the same on every
+    /// member). Added in the same order as <see cref="AllReduceSum"/>, so the bits equal that segment of its result.
+    /// The array must not change until the call returns.
+    /// </summary>
+    float[] ReduceScatterSum(float[] buffer, int[] counts, CollectiveTag tag);
+
     void Barrier(CollectiveTag tag);
 
     /// <summary>Fails the current and every later call of every member (e.g. after a member's exception).</summary>

@@ -4,7 +4,8 @@ namespace TinyClip.Actors.Collectives;
 /// Collectives between trainers of one process: members share their arrays (no copy on the way in) and meet at a
 /// barrier. Reductions are split into one contiguous chunk per member (each member sums its chunk across all
 /// contributions in rank order, vectorised element-wise, so the order of additions per element is fixed), so the
-/// work is spread and the result is bitwise identical on every member.
+/// work is spread and the result is bitwise identical on every member. A reduce-scatter is the first half of that:
+/// each member sums its own segment, in the same order, and keeps it.
 /// </summary>
 public sealed class InProcessCollectiveGroup : ICollectiveGroup
 {
@@ -85,42 +86,58 @@ public sealed class InProcessCollectiveGroup : ICollectiveGroup
 
     private void AllReduceSum(int rank, float[] buffer, CollectiveTag tag)
     {
-        Deposit(rank, buffer, tag);
+        DepositSummand(rank, buffer, tag);
         int length = buffer.Length;
-        for (int other = 0; other < WorldSize; other++)
-        {
-            if (_contributions[other].Length != length)
-            {
-                Abort($"member {other} reduces {_contributions[other].Length} values, member {rank} {length} at {tag}");
-                throw new CollectiveAbortedException(_abortReason!);
-            }
-        }
         if (rank == 0 && _result.Length != length) _result = new float[length];
         Meet(rank, tag);
         int chunk = (length + WorldSize - 1) / WorldSize;
         int start = Math.Min(length, rank * chunk), end = Math.Min(length, start + chunk);
-        SumChunk(start, end);
+        Sum(start, end - start, _result, start);
         Meet(rank, tag);
         _result.AsSpan(0, length).CopyTo(buffer);
         Meet(rank, tag); // nobody deposits (or overwrites the result) before everyone has copied it out
     }
 
-    /// <summary>result[i] = c0[i] + c1[i] + ... in rank order, Vector&lt;float&gt; lanes at a time.</summary>
-    private void SumChunk(int start, int end)
+    private float[] ReduceScatterSum(int rank, float[] buffer, int[] counts, CollectiveTag tag)
     {
-        int width = System.Numerics.Vector<float>.Count;
+        var (start, length) = CollectiveSegments.Of(counts, buffer.Length, WorldSize)[rank];
+        DepositSummand(rank, buffer, tag);
+        var segment = new float[length];
+        Sum(start, length, segment, 0);
+        Meet(rank, tag); // nobody deposits (or changes its buffer) before everyone has summed its segment
+        return segment;
+    }
+
+    /// <summary>Deposits a buffer to be summed; every member's must have the same length.</summary>
+    private void DepositSummand(int rank, float[] buffer, CollectiveTag tag)
+    {
+        Deposit(rank, buffer, tag);
+        for (int other = 0; other < WorldSize; other++)
+        {
+            if (_contributions[other].Length != buffer.Length)
+            {
+                Abort($"member {other} reduces {_contributions[other].Length} values, member {rank} {buffer.Length} at {tag}");
+                throw new CollectiveAbortedException(_abortReason!);
+            }
+        }
+    }
+
+    /// <summary>target[at + j] = c0[start + j] + c1[start + j] + ... in rank order for j &lt; length, Vector&lt;float&gt; lanes at a time.</summary>
+    private void Sum(int start, int length, float[] target, int at)
+    {
+        int width = System.Numerics.Vector<float>.Count, end = start + length, shift = at - start;
         int i = start;
         for (; i <= end - width; i += width)
         {
             var sum = new System.Numerics.Vector<float>(_contributions[0], i);
             for (int other = 1; other < WorldSize; other++) sum += new System.Numerics.Vector<float>(_contributions[other], i);
-            sum.CopyTo(_result, i);
+            sum.CopyTo(target, i + shift);
         }
         for (; i < end; i++)
         {
             float sum = _contributions[0][i];
             for (int other = 1; other < WorldSize; other++) sum += _contributions[other][i];
-            _result[i] = sum;
+            target[i + shift] = sum;
         }
     }
 
@@ -130,6 +147,7 @@ public sealed class InProcessCollectiveGroup : ICollectiveGroup
         public int WorldSize => group.WorldSize;
         public float[] AllGather(float[] local, CollectiveTag tag) => group.AllGather(rank, local, tag);
         public void AllReduceSum(float[] buffer, CollectiveTag tag) => group.AllReduceSum(rank, buffer, tag);
+        public float[] ReduceScatterSum(float[] buffer, int[] counts, CollectiveTag tag) => group.ReduceScatterSum(rank, buffer, counts, tag);
         public void Barrier(CollectiveTag tag)
         {
             group.Deposit(rank, Array.Empty<float>(), tag);

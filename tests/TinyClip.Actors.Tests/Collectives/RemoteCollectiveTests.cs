@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TinyClip.Actors.Collectives;
+using static TinyClip.Actors.Tests.Collectives.CollectiveValues;
 
 namespace TinyClip.Actors.Tests.Collectives;
 
@@ -7,10 +8,6 @@ namespace TinyClip.Actors.Tests.Collectives;
 public class RemoteCollectiveTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
-
-    /// <summary>Values of mixed magnitudes, so that a different order of additions would change bits.</summary>
-    private static float[] Contribution(int rank, long step, int length) =>
-        Enumerable.Range(0, length).Select(i => (float)(Math.Sin(rank * 7919 + i * 31 + step) * Math.Pow(10, (i + rank) % 7 - 3))).ToArray();
 
     /// <summary>Local ranks summed in rank order per node, then node partial sums added in node order.</summary>
     private static float[] HierarchicalSum(IReadOnlyList<int> ranksPerNode, long step, int length)

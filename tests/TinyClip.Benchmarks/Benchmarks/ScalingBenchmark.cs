@@ -83,6 +83,7 @@ public sealed class ScalingBenchmark : IBenchmark
         public int WorldSize => inner.WorldSize;
         public float[] AllGather(float[] local, CollectiveTag tag) => Timed(() => inner.AllGather(local, tag));
         public void AllReduceSum(float[] buffer, CollectiveTag tag) => Timed(() => { inner.AllReduceSum(buffer, tag); return 0; });
+        public float[] ReduceScatterSum(float[] buffer, int[] counts, CollectiveTag tag) => Timed(() => inner.ReduceScatterSum(buffer, counts, tag));
         public void Barrier(CollectiveTag tag) => Timed(() => { inner.Barrier(tag); return 0; });
         public void Abort(string reason) => inner.Abort(reason);
 
