@@ -42,13 +42,13 @@ internal sealed class GenerationState
         }
     }
 
-    /// <summary>The next call of the current generation (whose topology is <see cref="Topology"/>); fails when it was aborted.</summary>
-    public NodeCall NextCall(CollectiveTag tag)
+    /// <summary>The index of the next call within the current generation; fails when the generation was aborted.</summary>
+    public int NextCall(CollectiveTag tag)
     {
         lock (Gate)
         {
             ThrowIfAborted(tag);
-            return new NodeCall(tag, _calls++, Topology!.Nodes.Count, Topology.ThisNode);
+            return _calls++;
         }
     }
 

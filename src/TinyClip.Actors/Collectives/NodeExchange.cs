@@ -162,7 +162,7 @@ public sealed class NodeExchange : INodeTransport, IDisposable
             }
         }
         stale.ForEach(link => link.Dispose());
-        return _state.NextCall(tag);
+        return new NodeCall(tag, _state.NextCall(tag), topology.Nodes.Count, topology.ThisNode);
     }
 
     /// <summary>This generation's connection to <paramref name="node"/>, opened on first use.</summary>
