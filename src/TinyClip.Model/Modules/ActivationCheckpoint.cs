@@ -12,7 +12,7 @@ namespace TinyClip.Model;
 /// </summary>
 public sealed class ActivationCheckpoint : autograd.MultiTensorFunction<ActivationCheckpoint>
 {
-    private const string PieceKey = "piece", GradientsKey = "gradients";
+    private const string PieceKey = "piece", InputKindsKey = "input-kinds", GradientsKey = "gradients";
 
     public override string Name => nameof(ActivationCheckpoint);
 
@@ -29,7 +29,7 @@ public sealed class ActivationCheckpoint : autograd.MultiTensorFunction<Activati
         var inputs = Inputs(vars);
         ctx.save_data(PieceKey, piece);
         ctx.save_for_backward(inputs.Where(t => t is not null).Select(t => t!).ToList());
-        ctx.save_data(nameof(inputs), inputs.Select(t => t is null ? -1 : t.requires_grad ? 1 : 0).ToArray());
+        ctx.save_data(InputKindsKey, inputs.Select(t => t is null ? -1 : t.requires_grad ? 1 : 0).ToArray());
         using var scope = NewDisposeScope();
         return [piece(inputs).MoveToOuterDisposeScope()];
     }
@@ -37,7 +37,7 @@ public sealed class ActivationCheckpoint : autograd.MultiTensorFunction<Activati
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
     {
         var piece = (Func<Tensor?[], Tensor>)ctx.get_data(PieceKey);
-        var kinds = (int[])ctx.get_data("inputs");
+        var kinds = (int[])ctx.get_data(InputKindsKey);
         using var scope = NewDisposeScope(); // the recomputed activations are freed when this backward ends
         var saved = new Queue<Tensor>(ctx.get_saved_variables());
         var leaves = kinds.Select(kind => kind < 0 ? null : saved.Dequeue().detach().requires_grad_(kind == 1)).ToArray();
