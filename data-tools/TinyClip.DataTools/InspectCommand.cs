@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TinyClip.Configuration;
 using System.Text.Json;
 using TinyClip.Data.Inspection;
 using TinyClip.Data.Settings;
@@ -21,7 +22,7 @@ public static class InspectCommand
         command.SetAction((result, cancellationToken) => UserErrors.Report(async () =>
         {
             var report = await DatasetInspector.InspectAsync(result.GetValue(paths)!,
-                new ColumnNames(result.GetValue(image), result.GetValue(caption)), new DecodeSettings(), cancellationToken);
+                new ColumnNames(result.GetValue(image), result.GetValue(caption)), DataSettingsConfig.Reference, cancellationToken);
             Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) : Describe(report));
             return 0;
         }));

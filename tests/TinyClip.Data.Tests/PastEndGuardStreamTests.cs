@@ -105,12 +105,12 @@ public class PastEndGuardStreamTests
 
         var quarantined = new List<QuarantineEntry>();
         var quarantine = new QuarantineLog(quarantined);
-        var manifest = await DatasetManifest.BuildAsync([path], new ColumnNames(), quarantine);
+        var manifest = await Pipelines.ManifestAsync([path], new ColumnNames(), quarantine);
         Assert.Empty(quarantined);
         var groups = await Task.Run(async () =>
         {
             var read = new List<RawSample[]>();
-            foreach (var group in manifest.RowGroups) read.Add(await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default));
+            foreach (var group in manifest.RowGroups) read.Add(await RowGroupReader.ReadAsync(manifest, group, quarantine, Pipelines.Retry));
             return read;
         }).WaitAsync(HangGuard);
 

@@ -6,6 +6,7 @@ using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace TinyClip.Actors.Cluster;

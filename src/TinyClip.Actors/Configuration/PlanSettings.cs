@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Akka.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Configuration;
 

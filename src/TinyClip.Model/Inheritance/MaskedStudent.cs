@@ -7,7 +7,7 @@ using AdamW = TinyClip.Model.Optim.AdamW;
 namespace TinyClip.Model;
 
 /// <summary>
-/// A full-size student under learnable structured masks (automatic inheritance, docs/inheritance.md): the model,
+/// A full-size student under learnable structured masks (automatic inheritance, docs/method.md): the model,
 /// one <see cref="TowerMaskSet"/> per tower, the <see cref="SparsityLagrangian"/> and the target ramp. The model
 /// stays the caller's (this class never disposes it); masks and lambdas are this class's.
 /// <para>Parameter and state names: <c>masks.visual.hidden_log_alpha</c>, <c>masks.visual.heads_log_alpha</c>,

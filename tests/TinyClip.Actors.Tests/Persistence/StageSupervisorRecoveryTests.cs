@@ -1,3 +1,4 @@
+using TinyClip.Configuration;
 using TinyClip.Data.Ordering;
 using Akka.Actor;
 using Akka.Configuration;

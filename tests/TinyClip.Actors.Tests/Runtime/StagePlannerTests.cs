@@ -2,6 +2,7 @@ using Akka.Configuration;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Runtime;
 
