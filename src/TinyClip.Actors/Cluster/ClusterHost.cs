@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Hosting;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
@@ -32,11 +33,12 @@ public static class ClusterHost
         var prepared = await RunPreparation.PrepareAsync(config, console, stopRequested);
         var runDirectory = prepared.RunDirectory;
         var persistenceId = $"run:{run.Name}";
-        var journal = cluster.IsCoordinator ? JournalConfig.For(run.Persistence, runDirectory) : Config.Empty;
+        var journal = cluster.IsCoordinator ? JournalDatabase.For(run.Persistence, runDirectory) : null;
         if (cluster.IsCoordinator) RunIdentity.For(run.Name, persistenceId, run.Persistence).Write(runDirectory);
 
-        var systemConfig = ClusterConfig.For(cluster).WithFallback(RemotingConfig.Build(remoting)).WithFallback(journal).WithFallback(config);
-        using var system = ActorSystem.Create(ClusterSettings.SystemName, systemConfig);
+        await using var host = await TinyClipHost.StartAsync(
+            new HostPlan(ClusterSettings.SystemName, config) { Journal = journal, Remoting = remoting, Cluster = cluster });
+        var system = host.System;
         var self = AkkaCluster.Get(system);
         var nodeDirectory = Directory.CreateDirectory(Path.Combine(runDirectory, "nodes", $"{self.SelfAddress.Host}_{self.SelfAddress.Port}")).FullName;
         using var metrics = new MetricsLog(Path.Combine(nodeDirectory, "metrics.jsonl"));
@@ -59,7 +61,7 @@ public static class ClusterHost
                 NewGenerationOnStart = true,
                 ExpectedTrainers = () => ReachableTrainers(self),
                 // A retry waits until the failure detector can have noticed a dead node (see StageSupervisor.OnRetryStage).
-                StageRestartDelay = systemConfig.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause") + TimeSpan.FromSeconds(1),
+                StageRestartDelay = system.Settings.Config.GetTimeSpan("akka.cluster.failure-detector.acceptable-heartbeat-pause") + TimeSpan.FromSeconds(1),
             };
             var supervisor = StageSupervisor.Props(prepared.Plan, settings, evaluator, ActorRefs.Nobody);
             var restarting = StageSupervisor.RestartedWithBackoff(supervisor, run.Persistence);

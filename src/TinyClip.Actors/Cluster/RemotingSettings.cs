@@ -8,6 +8,12 @@ namespace TinyClip.Actors.Cluster;
 /// <param name="MaximumFrameSize">Largest Akka message in bytes; larger ones are dropped by Akka, so collectives chunk below it.</param>
 public sealed record RemotingSettings(string Hostname, int Port, long MaximumFrameSize, TlsSettings Tls)
 {
+    /// <summary>Socket buffers are at least this large (Akka's default is 256 kB); collective payloads do not use these sockets.</summary>
+    public const long MinimumSocketBufferBytes = 4L << 20;
+
+    /// <summary>Send and receive buffer of the remoting sockets: two frames, at least <see cref="MinimumSocketBufferBytes"/>.</summary>
+    public long SocketBufferBytes => Math.Max(MinimumSocketBufferBytes, 2 * MaximumFrameSize);
+
     public static RemotingSettings Read(Config config)
     {
         var remoting = new SettingsReader(config, "tinyclip.remoting");

@@ -20,7 +20,7 @@ public sealed record RunIdentity(
 
     public static RunIdentity For(string name, string persistenceId, PersistenceSettings persistence) => persistence.Journal switch
     {
-        JournalKind.PostgreSql => new(name, persistenceId, PostgreSql, JournalConfig.WithoutPassword(persistence.PostgreSql.ConnectionString)),
+        JournalKind.PostgreSql => new(name, persistenceId, PostgreSql, JournalDatabase.WithoutPassword(persistence.PostgreSql.ConnectionString)),
         _ => new(name, persistenceId, Sqlite),
     };
 

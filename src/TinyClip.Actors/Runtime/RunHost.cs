@@ -3,6 +3,7 @@ using Akka.Configuration;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Evaluation;
 using TinyClip.Actors.Feeding;
+using TinyClip.Actors.Hosting;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Training;
@@ -37,10 +38,11 @@ public static class RunHost
         using var runLock = RunDirectoryLock.Acquire(runDirectory);
         var prepared = await RunPreparation.PrepareAsync(config, console, stopRequested);
 
-        var journal = JournalConfig.For(run.Persistence, runDirectory);
+        var journal = JournalDatabase.For(run.Persistence, runDirectory);
         var persistenceId = $"run:{run.Name}";
         RunIdentity.For(run.Name, persistenceId, run.Persistence).Write(runDirectory);
-        using var system = ActorSystem.Create("tinyclip", journal.WithFallback(config));
+        await using var host = await TinyClipHost.StartAsync(new HostPlan("tinyclip", config) { Journal = journal });
+        var system = host.System;
         using var metrics = new MetricsLog(Path.Combine(runDirectory, "metrics.jsonl"));
         using var tensorBoard = new TensorBoardWriter(Path.Combine(runDirectory, "tensorboard"));
         var monitor = system.ActorOf(RunMonitor.Props(metrics, tensorBoard, console.Progress, console.Log, run.LogEverySteps), "monitor");

@@ -46,8 +46,8 @@ public class DataPlaneTests
         using var peer = RemoteNodes.StartSystem("vanishing");
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        peer.ActorOf(Props.Create(() => new FakeEndpoint(((IPEndPoint)listener.LocalEndpoint).Port)), CollectiveEndpoint.Name);
-        var peerAddress = ((ExtendedActorSystem)peer).Provider.DefaultAddress.ToString();
+        peer.System.ActorOf(Props.Create(() => new FakeEndpoint(((IPEndPoint)listener.LocalEndpoint).Port)), CollectiveEndpoint.Name);
+        var peerAddress = ((ExtendedActorSystem)peer.System).Provider.DefaultAddress.ToString();
         var received = 0L;
         var vanishing = Task.Run(() =>
         {

@@ -3,6 +3,7 @@ using Akka.Configuration;
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Hosting;
 using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Collectives;
@@ -10,37 +11,38 @@ namespace TinyClip.Actors.Tests.Collectives;
 /// <summary>Several ActorSystems in this test process, each with real remoting on 127.0.0.1 (port 0) and a NodeExchange.</summary>
 internal sealed class RemoteNodes : IDisposable
 {
-    private RemoteNodes(IReadOnlyList<ActorSystem> systems, IReadOnlyList<NodeExchange> exchanges)
+    private readonly IReadOnlyList<HostedActorSystem> _hosts;
+
+    private RemoteNodes(IReadOnlyList<HostedActorSystem> hosts, IReadOnlyList<NodeExchange> exchanges)
     {
-        Systems = systems;
+        _hosts = hosts;
         Exchanges = exchanges;
     }
 
-    public IReadOnlyList<ActorSystem> Systems { get; }
+    public IReadOnlyList<ActorSystem> Systems => _hosts.Select(h => h.System).ToList();
     public IReadOnlyList<NodeExchange> Exchanges { get; }
 
     /// <param name="settings">tinyclip.* overrides (key=value), applied to every node.</param>
     public static RemoteNodes Start(int count, params string[] settings)
     {
-        var systems = new List<ActorSystem>();
+        var hosts = new List<HostedActorSystem>();
         var exchanges = new List<NodeExchange>();
         for (int i = 0; i < count; i++)
         {
-            var system = StartSystem($"node{i}", settings);
-            systems.Add(system);
-            exchanges.Add(NodeExchange.Start(system, CollectiveSettings.Read(Config(settings), RemotingSettings.Read(Config(settings)))));
+            var host = StartSystem($"node{i}", settings);
+            hosts.Add(host);
+            exchanges.Add(NodeExchange.Start(host.System, CollectiveSettings.Read(Config(settings), RemotingSettings.Read(Config(settings)))));
         }
-        return new RemoteNodes(systems, exchanges);
+        return new RemoteNodes(hosts, exchanges);
     }
 
     public static Config Config(params string[] settings) => TinyClipConfig.Overrides(settings).WithFallback(TinyClipConfig.Reference);
 
-    public static ActorSystem StartSystem(string name, params string[] settings)
+    /// <summary>An actor system with remoting (no cluster), composed by the host builder as a node's is.</summary>
+    public static HostedActorSystem StartSystem(string name, params string[] settings)
     {
         var config = Config(settings);
-        return ActorSystem.Create(name, RemotingConfig.Build(RemotingSettings.Read(config))
-            .WithFallback(ConfigurationFactory.ParseString("akka.actor.provider = remote"))
-            .WithFallback(config));
+        return TinyClipHost.StartAsync(new HostPlan(name, config) { Remoting = RemotingSettings.Read(config) }).GetAwaiter().GetResult();
     }
 
     /// <summary>The topology of <paramref name="ranksPerNode"/> over these nodes, as node <paramref name="thisNode"/> sees it.</summary>
@@ -79,5 +81,5 @@ internal sealed class RemoteNodes : IDisposable
         return errors;
     }
 
-    public void Dispose() => Task.WaitAll(Systems.Select(s => s.Terminate()).ToArray(), TimeSpan.FromSeconds(20));
+    public void Dispose() => Task.WaitAll(_hosts.Select(h => h.DisposeAsync().AsTask()).ToArray(), TimeSpan.FromSeconds(20));
 }

@@ -3,6 +3,7 @@ using Akka.Actor;
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Hosting;
 using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Collectives;
@@ -56,15 +57,11 @@ public sealed class RemoteTlsTests : IDisposable
     [Fact]
     public void Akka_itself_fails_start_up_on_a_wrong_password_with_the_cause_nested_deep()
     {
-        // What happens when the transport block is built without our check: ActorSystem.Create throws, and only the
-        // innermost exception says what is wrong. This is why RemotingSettings.Read opens the certificate first.
-        var settings = RemotingSettings.Read(RemoteNodes.Config(Tls(Password))) with
-        {
-            Tls = new TlsSettings(true, _certificate, "not-the-password", true),
-        };
-        var config = RemotingConfig.Build(settings).WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = remote"))
-            .WithFallback(RemoteNodes.Config());
-        var error = Record.Exception(() => ActorSystem.Create("wrong-password", config).Terminate().Wait());
+        // What happens when the host is started without our check: start-up fails, and only the innermost exception
+        // says what is wrong. This is why RemotingSettings.Read opens the certificate first.
+        var config = RemoteNodes.Config(Tls(Password));
+        var settings = RemotingSettings.Read(config) with { Tls = new TlsSettings(true, _certificate, "not-the-password", true) };
+        var error = Record.Exception(() => TinyClipHost.StartAsync(new HostPlan("wrong-password", config) { Remoting = settings }).GetAwaiter().GetResult().Dispose());
         Assert.NotNull(error);
         var root = error;
         while (root.InnerException is not null) root = root.InnerException;

@@ -1,6 +1,8 @@
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Hosting;
+using TinyClip.Actors.Tests.Hosting;
 using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Collectives;
@@ -24,10 +26,11 @@ public class RemotingSettingsTests
         SelfSignedCertificate.WritePfx(certificate, "p#ss\"word");
         try
         {
-            var settings = RemotingSettings.Read(RemoteNodes.Config("tinyclip.remoting.hostname = 10.0.0.5", "tinyclip.remoting.port = 4053",
+            var config = RemoteNodes.Config("tinyclip.remoting.hostname = 10.0.0.5", "tinyclip.remoting.port = 4053",
                 "tinyclip.remoting.maximum-frame-size = 8MiB", "tinyclip.remoting.tls.enabled = on", $"tinyclip.remoting.tls.certificate-path = \"{certificate}\"",
-                "tinyclip.remoting.tls.certificate-password = \"p#ss\\\"word\"", "tinyclip.remoting.tls.suppress-validation = on"));
-            var tcp = RemotingConfig.Build(settings).GetConfig("akka.remote.dot-netty.tcp");
+                "tinyclip.remoting.tls.certificate-password = \"p#ss\\\"word\"", "tinyclip.remoting.tls.suppress-validation = on");
+            var plan = new HostPlan("node", config) { Remoting = RemotingSettings.Read(config) };
+            var tcp = ComposedConfig.Of(plan).GetConfig("akka.remote.dot-netty.tcp");
             Assert.Equal("10.0.0.5", tcp.GetString("hostname"));
             Assert.Equal(4053, tcp.GetInt("port"));
             Assert.Equal(8L << 20, tcp.GetByteSize("maximum-frame-size"));

@@ -46,7 +46,7 @@ public sealed class PostgresJournalSettingsTests : IDisposable
         Assert.DoesNotContain("hunter2", File.ReadAllText(Path.Combine(_directory, RunIdentity.FileName)));
         var identity = RunIdentity.Read(_directory);
         Assert.Equal(("postgresql", "run:tiny"), (identity.Journal, identity.PersistenceId));
-        Assert.Equal("127.0.0.1:5433/runs", JournalConfig.PostgresLocation(identity.ConnectionString!));
+        Assert.Equal("127.0.0.1:5433/runs", JournalDatabase.PostgresLocation(identity.ConnectionString!));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class PostgresJournalSettingsTests : IDisposable
             listener.Stop();
         }
         var e = Assert.Throws<JournalUnavailableException>(() =>
-            JournalConfig.PreparePostgres($"Host=127.0.0.1;Port={port};Database=runs;Username=u;Password=hunter2;Timeout=2", 1, TimeSpan.FromMilliseconds(10)));
+            JournalDatabase.PreparePostgres($"Host=127.0.0.1;Port={port};Database=runs;Username=u;Password=hunter2;Timeout=2", 1, TimeSpan.FromMilliseconds(10)));
         Assert.StartsWith($"cannot reach PostgreSQL at 127.0.0.1:{port}/runs: ", e.Message);
         Assert.DoesNotContain("hunter2", e.Message);
     }

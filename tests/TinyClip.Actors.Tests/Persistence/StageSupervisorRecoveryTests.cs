@@ -3,8 +3,10 @@ using TinyClip.Data.Ordering;
 using Akka.Actor;
 using Akka.Configuration;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Hosting;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
+using TinyClip.Actors.Tests.Hosting;
 using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 
 namespace TinyClip.Actors.Tests.Persistence;
@@ -23,8 +25,10 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         }
         """;
 
-    private Config SystemConfig => JournalConfig.Sqlite(Path.Combine(_directory, "journal.db"), 5000)
-        .WithFallback(TinyClipConfig.Reference);
+    private Config SystemConfig => ComposedConfig.Of(new HostPlan("test", TinyClipConfig.Reference)
+    {
+        Journal = JournalDatabase.Sqlite(Path.Combine(_directory, "journal.db"), 5000),
+    });
 
     private static PlanSettings Plan(string text) =>
         PlanSettings.Read(ConfigurationFactory.ParseString(text).WithFallback(TinyClipConfig.Reference));

@@ -5,8 +5,10 @@ using Akka.Configuration;
 using Akka.TestKit;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Hosting;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
+using TinyClip.Actors.Tests.Hosting;
 using AkkaTestKit = Akka.TestKit.Xunit2.TestKit;
 
 namespace TinyClip.Actors.Tests.Runtime;
@@ -23,8 +25,10 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
     private const string A = "akka.tcp://tinyclip@127.0.0.1:4001", B = "akka.tcp://tinyclip@127.0.0.1:4002", C = "akka.tcp://tinyclip@127.0.0.1:4003";
     private const string RunManifest = "manifest-of-the-run";
 
-    public SupervisorMembershipTests() : base(JournalConfig.Sqlite(Path.Combine(JournalDirectory, Guid.NewGuid() + ".db"), 5000)
-        .WithFallback(TinyClipConfig.Reference)) { }
+    public SupervisorMembershipTests() : base(ComposedConfig.Of(new HostPlan("test", TinyClipConfig.Reference)
+    {
+        Journal = JournalDatabase.Sqlite(Path.Combine(JournalDirectory, Guid.NewGuid() + ".db"), 5000),
+    })) { }
 
     private static PlanSettings Plan => PlanSettings.Read(ConfigurationFactory.ParseString("""
         tinyclip.plan {

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Akka.Actor;
 using Akka.Configuration;
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Hosting;
 using TinyClip.Configuration;
 
 namespace TinyClip.Benchmarks.Harness;
@@ -78,16 +78,13 @@ public static class CollectiveNodes
         var job = jobs(args[2]);
         var config = Settings;
         var remoting = RemotingSettings.Read(config) with { Port = ports[index] };
-        using var system = ActorSystem.Create("bench", RemotingConfig.Build(remoting)
-            .WithFallback(ConfigurationFactory.ParseString("akka.actor.provider = remote"))
-            .WithFallback(config));
-        var exchange = NodeExchange.Start(system, CollectiveSettings.Read(config, remoting));
+        using var host = TinyClipHost.StartAsync(new HostPlan("bench", config) { Remoting = remoting }).GetAwaiter().GetResult();
+        var exchange = NodeExchange.Start(host.System, CollectiveSettings.Read(config, remoting));
         var addresses = ports.Select(port => $"akka.tcp://bench@127.0.0.1:{port}").ToList();
         job(new Node(exchange, addresses, index), args[3..], values =>
         {
             if (index == 0) Console.WriteLine(ResultPrefix + string.Join(' ', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
         });
-        system.Terminate().Wait(TimeSpan.FromSeconds(10));
         return 0;
     }
 

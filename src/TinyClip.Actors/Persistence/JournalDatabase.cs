@@ -1,4 +1,3 @@
-using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using TinyClip.Actors.Configuration;
@@ -6,33 +5,44 @@ using TinyClip.Actors.Configuration;
 namespace TinyClip.Actors.Persistence;
 
 /// <summary>
-/// HOCON for Akka.Persistence.Sql. SQLite (one file in the run directory) is the single-node default; SQLite allows
-/// one writer, so the journal writes with parallelism 1, the file is in WAL mode and waits on a busy timeout.
-/// PostgreSQL (a server) is the journal of cluster mode and may be used by a single process too.
+/// The database that holds a run's journal and snapshots (Akka.Persistence.Sql), checked to be usable before any actor
+/// starts; <see cref="Hosting.TinyClipHost"/> turns it into the persistence plugins. SQLite (one file in the run
+/// directory) is the single-node default; SQLite allows one writer, so the journal writes with parallelism 1, the file
+/// is in WAL mode and waits on a busy timeout. PostgreSQL (a server) is the journal of cluster mode and may be used by
+/// a single process too.
 /// </summary>
-public static class JournalConfig
+/// <param name="Parallelism">Concurrent journal writes (akka.persistence.journal.sql.parallelism).</param>
+public sealed record JournalDatabase(string ConnectionString, string ProviderName, int Parallelism)
 {
     public const string PostgresProvider = "PostgreSQL.15";
+    public const string SqliteProvider = "SQLite.MS";
 
-    /// <summary>The journal <paramref name="persistence"/> selects, checked to be usable before any actor starts.</summary>
-    public static Config For(PersistenceSettings persistence, string runDirectory) => persistence.Journal switch
+    /// <summary>The journal <paramref name="persistence"/> selects, checked to be usable.</summary>
+    public static JournalDatabase For(PersistenceSettings persistence, string runDirectory) => persistence.Journal switch
     {
         JournalKind.PostgreSql => Postgres(persistence.PostgreSql),
         _ => Sqlite(Path.Combine(runDirectory, "journal.db"), persistence.SqliteBusyTimeoutMs),
     };
 
     /// <summary>
-    /// Akka.Persistence.Sql journal and snapshot store on PostgreSQL (tables created on first use), after checking that
-    /// the server answers (<see cref="PreparePostgres"/>). The journal's connections use the connect timeout too.
+    /// PostgreSQL (tables created on first use), after checking that the server answers (<see cref="PreparePostgres"/>).
+    /// The journal's connections use the connect timeout too.
     /// </summary>
-    public static Config Postgres(PostgreSqlSettings settings)
+    public static JournalDatabase Postgres(PostgreSqlSettings settings)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(settings.ConnectionString)
         {
             Timeout = Math.Clamp((int)Math.Ceiling(settings.ConnectTimeout.TotalSeconds), 1, 1024),
         }.ToString();
         PreparePostgres(connectionString, settings.StartUpRetries, settings.StartUpRetryDelay);
-        return Sql(connectionString, PostgresProvider, settings.Parallelism);
+        return new JournalDatabase(connectionString, PostgresProvider, settings.Parallelism);
+    }
+
+    /// <summary>The SQLite file at <paramref name="databasePath"/>, prepared (<see cref="PrepareSqlite"/>); one writer.</summary>
+    public static JournalDatabase Sqlite(string databasePath, int busyTimeoutMs)
+    {
+        PrepareSqlite(databasePath, busyTimeoutMs);
+        return new JournalDatabase(SqliteConnectionString(databasePath, busyTimeoutMs), SqliteProvider, Parallelism: 1);
     }
 
     /// <summary>
@@ -79,42 +89,7 @@ public static class JournalConfig
         return builder.ToString();
     }
 
-    public static Config Sqlite(string databasePath, int busyTimeoutMs)
-    {
-        PrepareSqlite(databasePath, busyTimeoutMs);
-        var connection = SqliteConnectionString(databasePath, busyTimeoutMs);
-        return Sql(connection, "SQLite.MS", parallelism: 1);
-    }
-
-    public static Config Sql(string connectionString, string providerName, int parallelism)
-    {
-        var quoted = "\"" + connectionString.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-        return ConfigurationFactory.ParseString($$"""
-            akka.persistence {
-              journal {
-                plugin = "akka.persistence.journal.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
-                  connection-string = {{quoted}}
-                  provider-name = "{{providerName}}"
-                  auto-initialize = true
-                  parallelism = {{parallelism}}
-                }
-              }
-              snapshot-store {
-                plugin = "akka.persistence.snapshot-store.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
-                  connection-string = {{quoted}}
-                  provider-name = "{{providerName}}"
-                  auto-initialize = true
-                }
-              }
-            }
-            """);
-    }
-
-    public static string SqliteConnectionString(string databasePath, int busyTimeoutMs) =>
+    private static string SqliteConnectionString(string databasePath, int busyTimeoutMs) =>
         new SqliteConnectionStringBuilder
         {
             DataSource = databasePath,
@@ -127,7 +102,7 @@ public static class JournalConfig
     /// cannot be written, a file that is not a database, a lock held too long) is reported clearly at start-up rather
     /// than as a persistence failure deep inside the actor system; and switches it to WAL mode.
     /// </summary>
-    public static void PrepareSqlite(string databasePath, int busyTimeoutMs)
+    private static void PrepareSqlite(string databasePath, int busyTimeoutMs)
     {
         try
         {
