@@ -44,7 +44,7 @@ public static class EvalCommand
                 result.GetValue(templates), result.GetValue(tokenizer)!, result.GetValue(maxSamples), result.GetValue(batchSize), result.GetValue(allowPickle),
                 CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)), result.GetValue(device)!);
             var metrics = await RunAsync(request, cancellationToken);
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) : ToText(metrics, request));
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, JsonOutput.Indented) : ToText(metrics, request));
             return 0;
         }));
         return command;
