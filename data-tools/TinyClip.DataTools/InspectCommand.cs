@@ -9,6 +9,8 @@ namespace TinyClip.DataTools;
 /// <summary><c>inspect</c>: what the pipeline would see in a dataset.</summary>
 public static class InspectCommand
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static Command Create()
     {
         var paths = new Argument<string[]>("PATH") { Description = "Parquet files, directories or globs", Arity = ArgumentArity.OneOrMore };
@@ -23,7 +25,7 @@ public static class InspectCommand
         {
             var report = await DatasetInspector.InspectAsync(result.GetValue(paths)!,
                 new ColumnNames(result.GetValue(image), result.GetValue(caption)), DataSettingsConfig.Reference, cancellationToken);
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) : Describe(report));
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(report, Indented) : Describe(report));
             return 0;
         }));
         return command;

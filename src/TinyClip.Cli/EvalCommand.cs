@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Evaluation;
-using TinyClip.Actors.Runtime;
 using TinyClip.Configuration;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
@@ -44,7 +43,7 @@ public static class EvalCommand
                 result.GetValue(templates), result.GetValue(tokenizer)!, result.GetValue(maxSamples), result.GetValue(batchSize), result.GetValue(allowPickle),
                 CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)), result.GetValue(device)!);
             var metrics = await RunAsync(request, cancellationToken);
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) : ToText(metrics, request));
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, JsonOutput.Indented) : ToText(metrics, request));
             return 0;
         }));
         return command;
@@ -62,7 +61,6 @@ public static class EvalCommand
         if (request.MaxSamples < 0) throw new InvalidSettingException("--max-samples", "must be 0 (all) or positive");
         if (request.Templates is not null && request.Classes is null) throw new InvalidSettingException("--templates", "prompt templates need --classes");
         var device = DeviceName.Available(request.Device, "--device");
-        MallocArenas.Apply(TinyClipConfig.Reference);
         var prompts = ZeroShotPrompts.Read(request.Classes ?? "", request.Templates ?? "");
         using var model = CheckpointModel.Load(request.Checkpoint, request.AllowPickle, request.DescribedHints);
         model.to(device);

@@ -8,6 +8,7 @@ namespace TinyClip.Configuration;
 /// </summary>
 /// <remarks><paramref name="displayPrefix"/> is the key users see in messages when the values were read from a
 /// merged block (a plan stage falling back to stage-defaults).</remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "each read is named for the HOCON value type it reads")]
 public sealed class SettingsReader(Config config, string prefix, string? displayPrefix = null)
 {
     public Config Config { get; } = config;

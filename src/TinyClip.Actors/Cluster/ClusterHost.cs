@@ -93,7 +93,7 @@ public static class ClusterHost
         IReadOnlyList<IStageEvent> events = Array.Empty<IStageEvent>();
         if (cluster.IsCoordinator)
         {
-            try { events = (await proxy.Ask<RunHistoryReply>(GetRunHistory.Instance, TimeSpan.FromSeconds(15))).Events; }
+            try { events = (await proxy.Ask<RunHistoryReply>(GetRunHistory.Instance, TimeSpan.FromSeconds(15), CancellationToken.None)).Events; }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { console.Log("the run's history could not be read for the report"); }
             await WaitForTrainersToLeave(self, cluster.LeaveTimeout);
         }

@@ -16,7 +16,7 @@ public static class StudentFactory
     {
         var assignment = setup.Assignment;
         var stage = assignment.Stage;
-        var resume = assignment.ResumeFrom.FirstOrDefault();
+        var resume = assignment.ResumeFrom.Count > 0 ? assignment.ResumeFrom[0] : null;
         switch (stage.Kind)
         {
             case StageKind.Manual:

@@ -35,7 +35,7 @@ public static class DatasetInspector
         var widths = new List<int>();
         var heights = new List<int>();
         foreach (var group in manifest.RowGroups)
-            foreach (var sample in await RowGroupReader.ReadAsync(manifest, group, quarantine, retry, cancellationToken))
+            foreach (var sample in await RowGroupReader.ReadAsync(manifest, group, quarantine, retry, cancellationToken: cancellationToken))
             {
                 if (sample.SkipReason is not null) continue;
                 try

@@ -60,7 +60,7 @@ public sealed class BatchPipeline
     {
         var rows = new List<RawSample>(start.Window.SampleCount);
         foreach (var group in start.Window.RowGroups)
-            rows.AddRange(await RowGroupReader.ReadAsync(Manifest, group, Quarantine, ReadRetryPolicy.From(Settings.Stream), cancellationToken, Counters.AddBytesRead));
+            rows.AddRange(await RowGroupReader.ReadAsync(Manifest, group, Quarantine, ReadRetryPolicy.From(Settings.Stream), Counters.AddBytesRead, cancellationToken));
         Counters.RowGroupsLoaded(start.Window.RowGroups.Count);
         return new LoadedWindow(start.Window, rows.ToArray(), start.FromPosition, Counters);
     }

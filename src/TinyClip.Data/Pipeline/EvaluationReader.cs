@@ -40,7 +40,7 @@ public sealed class EvaluationReader
         var parallelism = _settings.Stream.DecodeParallelism;
         foreach (var group in _manifest.RowGroups)
         {
-            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, ReadRetryPolicy.From(_settings.Stream), cancellationToken);
+            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, ReadRetryPolicy.From(_settings.Stream), cancellationToken: cancellationToken);
             var candidates = rows.Select(row => new SampleCandidate(0, row.SampleId, row));
             // A batch's worth at a time: smaller chunks leave the decode threads waiting on each other at every chunk's end.
             foreach (var chunk in candidates.Chunk(_settings.Order.BatchSize))

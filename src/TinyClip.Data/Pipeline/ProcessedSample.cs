@@ -15,6 +15,6 @@ public sealed record ProcessedSample(SampleCandidate Candidate, byte[]? Pixels, 
     public void MovePixelsTo(Span<byte> row)
     {
         Pixels!.CopyTo(row);
-        Buffers?.Return(Pixels);
+        Buffers?.Return(Pixels!);
     }
 }

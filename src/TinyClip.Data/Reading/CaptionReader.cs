@@ -15,7 +15,7 @@ public static class CaptionReader
     {
         var captions = new List<string>();
         foreach (var group in manifest.RowGroups)
-            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, retry, cancellationToken))
+            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, retry, cancellationToken: cancellationToken))
                 if (row.SkipReason is null && !string.IsNullOrWhiteSpace(row.Caption)) captions.Add(row.Caption);
         return captions;
     }

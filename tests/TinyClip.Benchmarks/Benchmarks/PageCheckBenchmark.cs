@@ -40,7 +40,7 @@ public sealed class PageCheckBenchmark : IBenchmark
             double check = await Stopwatches.TimeAsync(async () => chunks = await CheckEveryChunkAsync(paths, cancellationToken));
             double read = await Stopwatches.TimeAsync(async () =>
             {
-                foreach (var group in manifest.RowGroups) await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken);
+                foreach (var group in manifest.RowGroups) await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken: cancellationToken);
             });
             if (r < 0) continue;
             checkTimes.Add(check * 1000);
