@@ -24,6 +24,7 @@ public static class Program
         new ManifestBenchmark(),
         new DataPlaneBenchmark(),
         new LargeBatchBenchmark(),
+        new CheckpointCadenceBenchmark(),
     };
 
     public static async Task<int> Main(string[] args)
