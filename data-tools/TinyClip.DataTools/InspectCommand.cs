@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TinyClip.Configuration;
 using System.Text.Json;
 using TinyClip.Data.Inspection;
 using TinyClip.Data.Settings;
@@ -8,6 +9,8 @@ namespace TinyClip.DataTools;
 /// <summary><c>inspect</c>: what the pipeline would see in a dataset.</summary>
 public static class InspectCommand
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static Command Create()
     {
         var paths = new Argument<string[]>("PATH") { Description = "Parquet files, directories or globs", Arity = ArgumentArity.OneOrMore };
@@ -21,8 +24,8 @@ public static class InspectCommand
         command.SetAction((result, cancellationToken) => UserErrors.Report(async () =>
         {
             var report = await DatasetInspector.InspectAsync(result.GetValue(paths)!,
-                new ColumnNames(result.GetValue(image), result.GetValue(caption)), new DecodeSettings(), cancellationToken);
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }) : Describe(report));
+                new ColumnNames(result.GetValue(image), result.GetValue(caption)), DataSettingsConfig.Reference, cancellationToken);
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(report, Indented) : Describe(report));
             return 0;
         }));
         return command;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TinyClip.Configuration;
 using TinyClip.Data.Packing;
 
 namespace TinyClip.DataTools;
@@ -20,7 +21,7 @@ public static class PackCommand
         command.SetAction((result, cancellationToken) => UserErrors.Report(async () =>
         {
             var report = await DatasetPacker.PackAsync(new PackOptions(result.GetValue(images)!, result.GetValue(captions)!,
-                result.GetValue(output)!, result.GetValue(rowsPerFile), result.GetValue(rowGroup)), cancellationToken: cancellationToken);
+                result.GetValue(output)!, result.GetValue(rowsPerFile), result.GetValue(rowGroup)), DataSettingsConfig.Reference.Decode, cancellationToken);
             foreach (var (path, reason) in report.Rejected) Console.Error.WriteLine($"skipped {path}: {reason}");
             Console.WriteLine($"packed {report.Packed} rows into {report.Shards.Count} shards; {report.Rejected.Count} skipped");
             return 0;

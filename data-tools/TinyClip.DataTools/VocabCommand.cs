@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TinyClip.Configuration;
 using TinyClip.Data;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Quarantine;
@@ -42,8 +43,9 @@ public static class VocabCommand
             return (await File.ReadAllLinesAsync(captionsFile, cancellationToken)).Where(line => !string.IsNullOrWhiteSpace(line)).ToList();
         }
         var quarantine = new QuarantineLog();
-        var manifest = await DatasetManifest.BuildAsync(data, new ColumnNames(), quarantine, cancellationToken);
-        return await CaptionReader.ReadAllAsync(manifest, quarantine, cancellationToken);
+        var settings = DataSettingsConfig.Reference;
+        var manifest = await DatasetManifest.BuildAsync(data, new ColumnNames(), quarantine, FooterReads.FromFiles(settings.Manifest), cancellationToken);
+        return await CaptionReader.ReadAllAsync(manifest, quarantine, ReadRetryPolicy.From(settings.Stream), cancellationToken);
     }
 
     /// <summary>Learns and writes the merges; returns how many were learned (fewer than asked when the captions run out of pairs).</summary>

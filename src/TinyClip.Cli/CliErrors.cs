@@ -1,5 +1,6 @@
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
+using TinyClip.Configuration;
 using TinyClip.Data;
 using TinyClip.Model;
 

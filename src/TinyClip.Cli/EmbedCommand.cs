@@ -1,3 +1,4 @@
+using TinyClip.Configuration;
 using TinyClip.Model.Imaging;
 using System.CommandLine;
 using System.Globalization;
@@ -92,7 +93,7 @@ public static class EmbedCommand
         var bytes = File.ReadAllBytes(path);
         try
         {
-            using var image = new ImageDecoder(new DecodeSettings()).Decode(bytes);
+            using var image = new ImageDecoder(DataSettingsConfig.Reference.Decode).Decode(bytes);
             new ResizeCenterCrop(size).Apply(image);
             var pixels = new byte[3 * size * size];
             ChwPixels.Write(image, pixels);

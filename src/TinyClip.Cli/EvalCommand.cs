@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Evaluation;
+using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Text;
@@ -27,7 +29,7 @@ public static class EvalCommand
         var tokenizer = new Option<string>("--tokenizer") { Description = "The model's CLIP BPE merges file", Required = true };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
         var maxSamples = new Option<int>("--max-samples") { Description = "Evaluate the first N usable samples only (0 = all)", DefaultValueFactory = _ => 0 };
-        var batchSize = new Option<int>("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => 64 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => EvalSettings.Reference.BatchSize };
         var arch = CheckpointModel.ArchOption();
         var config = CheckpointModel.ConfigOption();
         var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
@@ -42,7 +44,7 @@ public static class EvalCommand
                 result.GetValue(templates), result.GetValue(tokenizer)!, result.GetValue(maxSamples), result.GetValue(batchSize), result.GetValue(allowPickle),
                 CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(config)), result.GetValue(device)!);
             var metrics = await RunAsync(request, cancellationToken);
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, new JsonSerializerOptions { WriteIndented = true }) : ToText(metrics, request));
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(metrics, JsonOutput.Indented) : ToText(metrics, request));
             return 0;
         }));
         return command;
@@ -60,13 +62,14 @@ public static class EvalCommand
         if (request.MaxSamples < 0) throw new InvalidSettingException("--max-samples", "must be 0 (all) or positive");
         if (request.Templates is not null && request.Classes is null) throw new InvalidSettingException("--templates", "prompt templates need --classes");
         var device = DeviceName.Available(request.Device, "--device");
+        MallocArenas.Apply(TinyClipConfig.Reference);
         var prompts = ZeroShotPrompts.Read(request.Classes ?? "", request.Templates ?? "");
         using var model = CheckpointModel.Load(request.Checkpoint, request.AllowPickle, request.DescribedHints);
         model.to(device);
         var tokenizer = ClipTokenizer.FromFile(request.Tokenizer);
         TokenizerFit.Check(tokenizer, request.Tokenizer, model);
         // Undecodable rows are skipped, as in training; the log (without a file) only counts them.
-        var source = await EvaluationSource.OpenAsync(request.Data, prompts, DataSettings.Default, tokenizer, request.MaxSamples, new QuarantineLog(), cancellationToken);
+        var source = await EvaluationSource.OpenAsync(request.Data, prompts, DataSettingsConfig.Reference, tokenizer, request.MaxSamples, new QuarantineLog(), cancellationToken);
         var settings = EvalSettings.Reference;
         var progress = new EvaluationProgressMeter(source.ExpectedSamples, settings.ProgressInterval,
             p => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} [eval] {p}"));

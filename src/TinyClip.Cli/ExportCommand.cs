@@ -2,6 +2,7 @@ using System.CommandLine;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Training;
+using TinyClip.Configuration;
 using TinyClip.Model;
 
 namespace TinyClip.Cli;

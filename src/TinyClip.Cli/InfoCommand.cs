@@ -17,7 +17,7 @@ public static class InfoCommand
         {
             var info = CheckpointInfo.Inspect(result.GetValue(checkpoint)!, result.GetValue(allowPickle));
             Console.WriteLine(result.GetValue(json)
-                ? JsonSerializer.Serialize(ToJson(info), new JsonSerializerOptions { WriteIndented = true })
+                ? JsonSerializer.Serialize(ToJson(info), JsonOutput.Indented)
                 : info.Describe().TrimEnd());
             return Task.FromResult(0);
         }));

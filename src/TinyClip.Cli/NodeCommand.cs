@@ -1,6 +1,7 @@
 using System.CommandLine;
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Cli;
 

@@ -17,7 +17,7 @@ public static class StatusCommand
         {
             var events = await JournalReader.ReadAsync(result.GetValue(runDir)!, cancellationToken);
             var status = RunStatus.From(events);
-            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(status.ToJson(), new JsonSerializerOptions { WriteIndented = true }) : status.ToText());
+            Console.WriteLine(result.GetValue(json) ? JsonSerializer.Serialize(status.ToJson(), JsonOutput.Indented) : status.ToText());
             return 0;
         }));
         return command;

@@ -13,20 +13,20 @@ public sealed class TerminalConsole(bool interactive, int plainEvery) : IRunCons
     private DateTime _lastDraw = DateTime.MinValue;
     private int _lastWidth;
 
-    public void Progress(ProgressUpdate u)
+    public void Progress(ProgressUpdate update)
     {
-        var line = $"[{u.Stage}] step {u.Step}/{u.TotalSteps} | {u.SamplesPerSecond:F0} samples/s | loss {u.Loss:F4} | ETA {(u.Eta is { } eta ? eta.ToString(@"hh\:mm\:ss") : "--")}";
+        var line = $"[{update.Stage}] step {update.Step}/{update.TotalSteps} | {update.SamplesPerSecond:F0} samples/s | loss {update.Loss:F4} | ETA {(update.Eta is { } eta ? eta.ToString(@"hh\:mm\:ss") : "--")}";
         lock (_gate)
         {
             if (interactive)
             {
-                if (u.Step != u.TotalSteps && DateTime.UtcNow - _lastDraw < TimeSpan.FromMilliseconds(250)) return;
+                if (update.Step != update.TotalSteps && DateTime.UtcNow - _lastDraw < TimeSpan.FromMilliseconds(250)) return;
                 _lastDraw = DateTime.UtcNow;
                 Console.Write("\r" + line.PadRight(_lastWidth));
                 _lastWidth = line.Length;
-                if (u.Step == u.TotalSteps) { Console.WriteLine(); _lastWidth = 0; }
+                if (update.Step == update.TotalSteps) { Console.WriteLine(); _lastWidth = 0; }
             }
-            else if (u.Step % plainEvery == 0 || u.Step == u.TotalSteps)
+            else if (update.Step % plainEvery == 0 || update.Step == update.TotalSteps)
             {
                 Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {line}");
             }

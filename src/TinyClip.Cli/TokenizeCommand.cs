@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 using TinyClip.Data.Text;
 
 namespace TinyClip.Cli;

@@ -3,6 +3,7 @@ using Spectre.Console;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 
 namespace TinyClip.Cli;
 

@@ -24,6 +24,7 @@ public static class Program
         new ManifestBenchmark(),
         new DataPlaneBenchmark(),
         new LargeBatchBenchmark(),
+        new EvaluationBenchmark(),
         new CheckpointCadenceBenchmark(),
     };
 
@@ -32,6 +33,8 @@ public static class Program
         // Hidden: the streaming-memory benchmark measures in a child process of its own, so peak RSS is clean.
         if (args.Length > 0 && args[0] == StreamingMemoryBenchmark.ChildCommand)
             return await StreamingMemoryBenchmark.RunChildAsync(args[1..]);
+        if (args.Length > 0 && args[0] == EvaluationBenchmark.ChildCommand)
+            return await EvaluationBenchmark.RunChildAsync(args[1..]);
         if (args.Length > 0 && args[0] == LargeBatchBenchmark.ChildCommand)
             return LargeBatchBenchmark.RunChild(args[1..]);
         // Hidden: one node (process) of a multi-process job: the cross-process all-reduce or the scaling benchmark.

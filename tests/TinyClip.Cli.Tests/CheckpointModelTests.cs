@@ -1,4 +1,5 @@
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 using TinyClip.Model;
 
 namespace TinyClip.Cli.Tests;

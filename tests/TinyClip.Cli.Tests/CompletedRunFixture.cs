@@ -1,6 +1,7 @@
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 
 namespace TinyClip.Cli.Tests;
 

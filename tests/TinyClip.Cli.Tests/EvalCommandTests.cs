@@ -1,3 +1,4 @@
+using TinyClip.Configuration;
 using TinyClip.Data.Synthetic;
 
 namespace TinyClip.Cli.Tests;
@@ -70,10 +71,10 @@ public sealed class EvalCommandTests : IDisposable
         var tokenizer = TinyModels.WriteTokenizer(_directory);
         var request = new EvalCommand.EvalRequest(checkpoint, [data], null, Path.Combine(_directory, "templates.txt"), tokenizer, 0, 8, false);
 
-        var templates = await Assert.ThrowsAsync<TinyClip.Actors.Configuration.InvalidSettingException>(() => EvalCommand.RunAsync(request));
+        var templates = await Assert.ThrowsAsync<TinyClip.Configuration.InvalidSettingException>(() => EvalCommand.RunAsync(request));
         // One past the last CUDA device: cuda:0 on a CPU build of libtorch, which has none.
         var absent = $"cuda:{TorchSharp.torch.cuda.device_count()}";
-        var device = await Assert.ThrowsAsync<TinyClip.Actors.Configuration.InvalidSettingException>(() =>
+        var device = await Assert.ThrowsAsync<TinyClip.Configuration.InvalidSettingException>(() =>
             EvalCommand.RunAsync(request with { Templates = null, Device = absent }));
 
         Assert.Equal("--templates", templates.Key);

@@ -1,5 +1,6 @@
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
+using TinyClip.Configuration;
 using TinyClip.Model;
 
 namespace TinyClip.Cli.Tests;

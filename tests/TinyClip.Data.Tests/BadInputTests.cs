@@ -46,7 +46,7 @@ public class BadInputTests
     [Fact]
     public void A_bomb_is_refused_before_pixel_memory_is_asked_for()
     {
-        var decoder = new ImageDecoder(new DecodeSettings(MaxPixels: 1_000_000));
+        var decoder = new ImageDecoder(Pipelines.Shipped.Decode with { MaxPixels = 1_000_000 });
         var error = Assert.Throws<ImageRejectedException>(() => decoder.Decode(TestImages.PngHeaderClaiming(100_000, 100_000)));
         Assert.Contains("100000x100000", error.Message);
         Assert.Throws<ImageRejectedException>(() => decoder.Decode(TestImages.Png(1001, 1000)));
@@ -56,7 +56,7 @@ public class BadInputTests
     [Fact]
     public void An_image_needing_more_than_the_allocation_limit_fails_alone()
     {
-        var decoder = new ImageDecoder(new DecodeSettings(AllocationLimitMegabytes: 1));
+        var decoder = new ImageDecoder(Pipelines.Shipped.Decode with { AllocationLimitMegabytes = 1 });
         var error = Assert.Throws<SixLabors.ImageSharp.InvalidImageContentException>(() => decoder.Decode(TestImages.Png(1000, 1000)));
         Assert.IsType<SixLabors.ImageSharp.Memory.InvalidMemoryOperationException>(error.InnerException);
         using var small = decoder.Decode(TestImages.Png(100, 100));
@@ -84,7 +84,7 @@ public class BadInputTests
         ParquetFiles.Img2Dataset(dir.File("good.parquet"), ParquetFiles.GoodRows(4));
         await ParquetFiles.ColumnsAsync(dir.File("no-image.parquet"), ("caption", new[] { "a", "b" }));
         var quarantine = new QuarantineLog(dir.File("q.jsonl"));
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), quarantine);
+        var manifest = await Pipelines.ManifestAsync([dir.Path], new ColumnNames(), quarantine);
         Assert.Single(manifest.Files);
         var entry = Assert.Single(QuarantineFile.ReadAll(dir.File("q.jsonl")));
         Assert.Equal((QuarantineKind.File, true), (entry.Kind, entry.Reason.Contains("no image column")));
@@ -98,7 +98,7 @@ public class BadInputTests
         await ParquetFiles.ColumnsAsync(dir.File("int-caption.parquet"), ("jpg", new[] { TestImages.Jpeg() }), ("caption", new int?[] { 5 }));
         await ParquetFiles.ColumnsAsync(dir.File("string-image.parquet"), ("jpg", new[] { "not bytes" }), ("caption", new[] { "a" }));
         var quarantined = new List<QuarantineEntry>();
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), new QuarantineLog(quarantined));
+        var manifest = await Pipelines.ManifestAsync([dir.Path], new ColumnNames(), new QuarantineLog(quarantined));
         Assert.Single(manifest.Files);
         Assert.Contains(quarantined, e => e.File.EndsWith("int-caption.parquet") && e.Reason.Contains("column 'caption' has type Int32, expected string"));
         Assert.Contains(quarantined, e => e.File.EndsWith("string-image.parquet") && e.Reason.Contains("column 'jpg' has type string, expected binary"));
@@ -115,7 +115,7 @@ public class BadInputTests
         File.WriteAllBytes(dir.File("empty.parquet"), []);
         var quarantine = new QuarantineLog(dir.File("q.jsonl"));
 
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), quarantine);
+        var manifest = await Pipelines.ManifestAsync([dir.Path], new ColumnNames(), quarantine);
 
         Assert.Equal("good.parquet", Path.GetFileName(Assert.Single(manifest.Files).Path));
         Assert.Equal(3, quarantine.Count(QuarantineKind.File));
@@ -147,14 +147,14 @@ public class BadInputTests
     public async Task Configuration_mistakes_fail_before_training_with_a_clear_message()
     {
         using var dir = new TempDirectory();
-        var missing = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetManifest.BuildAsync([dir.File("nope")], new ColumnNames(), new QuarantineLog()));
+        var missing = await Assert.ThrowsAsync<DataConfigurationException>(() => Pipelines.ManifestAsync([dir.File("nope")], new ColumnNames(), new QuarantineLog()));
         Assert.Contains("does not exist", missing.Message);
 
-        var empty = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), new QuarantineLog()));
+        var empty = await Assert.ThrowsAsync<DataConfigurationException>(() => Pipelines.ManifestAsync([dir.Path], new ColumnNames(), new QuarantineLog()));
         Assert.Contains("no Parquet files", empty.Message);
 
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), ParquetFiles.GoodRows(4));
-        var wrongColumn = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetManifest.BuildAsync([dir.Path], new ColumnNames(Caption: "title_text"), new QuarantineLog()));
+        var wrongColumn = await Assert.ThrowsAsync<DataConfigurationException>(() => Pipelines.ManifestAsync([dir.Path], new ColumnNames(Caption: "title_text"), new QuarantineLog()));
         Assert.Contains("configured caption column 'title_text' is missing", wrongColumn.Message);
 
         var tooSmall = await Assert.ThrowsAsync<DataConfigurationException>(() => Pipelines.OpenAsync(dir.Path, Pipelines.Settings(batchSize: 5)));

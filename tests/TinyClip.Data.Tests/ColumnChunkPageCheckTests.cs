@@ -205,8 +205,8 @@ public class ColumnChunkPageCheckTests
         // And the reader that runs the check reads every row.
         var quarantined = new List<QuarantineEntry>();
         var quarantine = new QuarantineLog(quarantined);
-        var manifest = await DatasetManifest.BuildAsync([path], new ColumnNames(), quarantine);
-        foreach (var group in manifest.RowGroups) Assert.All(await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default), s => Assert.Null(s.SkipReason));
+        var manifest = await Pipelines.ManifestAsync([path], new ColumnNames(), quarantine);
+        foreach (var group in manifest.RowGroups) Assert.All(await RowGroupReader.ReadAsync(manifest, group, quarantine, Pipelines.Retry), s => Assert.Null(s.SkipReason));
         Assert.Empty(quarantined);
     }
 }

@@ -16,7 +16,7 @@ public class EvaluationReaderTests
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), rows, rowGroupSize: 3);
         var settings = Pipelines.Settings(batchSize: 4);
         var quarantine = new QuarantineLog();
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], settings.Columns, quarantine);
+        var manifest = await Pipelines.ManifestAsync([dir.Path], settings.Columns, quarantine);
 
         var batches = new List<TrainingBatch>();
         await foreach (var batch in new EvaluationReader(manifest, settings, new WordHashTokenizer(), quarantine).ReadAsync())

@@ -79,7 +79,7 @@ public class ManifestBuildTests
     {
         using var dir = new TempDirectory();
         WriteShards(dir);
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), new QuarantineLog());
+        var manifest = await Pipelines.ManifestAsync([dir.Path], new ColumnNames(), new QuarantineLog());
 
         var loaded = DatasetManifest.FromJson(manifest.ToJson());
 
@@ -95,7 +95,7 @@ public class ManifestBuildTests
         using var dir = new TempDirectory();
         using var moved = new TempDirectory();
         WriteShards(dir);
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), new QuarantineLog());
+        var manifest = await Pipelines.ManifestAsync([dir.Path], new ColumnNames(), new QuarantineLog());
         foreach (var file in Directory.GetFiles(dir.Path)) File.Copy(file, moved.File(Path.GetFileName(file)));
         var pathsThere = DatasetFiles.Expand([moved.Path]);
 
@@ -121,7 +121,7 @@ public class ManifestBuildTests
     {
         using var dir = new TempDirectory();
         WriteShards(dir);
-        var manifest = await DatasetManifest.BuildAsync([dir.Path], new ColumnNames(), new QuarantineLog());
+        var manifest = await Pipelines.ManifestAsync([dir.Path], new ColumnNames(), new QuarantineLog());
         switch (change)
         {
             case "missing": File.Delete(dir.File("part-4.parquet")); break;
@@ -136,7 +136,7 @@ public class ManifestBuildTests
     [Fact]
     public void Parallel_reads_must_be_positive()
     {
-        var error = Assert.Throws<DataConfigurationException>(() => (DataSettings.Default with { Manifest = new ManifestSettings(0) }).Validate());
+        var error = Assert.Throws<DataConfigurationException>(() => (Pipelines.Shipped with { Manifest = new ManifestSettings(0) }).Validate());
         Assert.Contains("manifest.parallel-reads", error.Message);
     }
 }

@@ -28,12 +28,12 @@ public class PackAndInspectTests
         WriteImages(dir);
         File.WriteAllText(dir.File(captionFile), captions);
 
-        var report = await DatasetPacker.PackAsync(new PackOptions(dir.File("img"), dir.File(captionFile), dir.File("out"), RowsPerFile: 2, RowGroupSize: 1));
+        var report = await DatasetPacker.PackAsync(new PackOptions(dir.File("img"), dir.File(captionFile), dir.File("out"), RowsPerFile: 2, RowGroupSize: 1), Pipelines.Shipped.Decode);
 
         Assert.Equal(3, report.Packed);
         Assert.Equal(2, report.Shards.Count);
         Assert.Equal(["broken.jpg", "missing.jpg"], report.Rejected.Select(r => r.ImagePath));
-        var inspected = await DatasetInspector.InspectAsync([dir.File("out")], new ColumnNames(), new DecodeSettings());
+        var inspected = await DatasetInspector.InspectAsync([dir.File("out")], new ColumnNames(), Pipelines.Shipped);
         Assert.Equal((3L, 3L, 3, "Img2Dataset"), (inspected.Rows, inspected.UsableRows, inspected.RowGroups, inspected.Layout));
         Assert.Equal(new ImageSizeStats(6, 20, 4, 10, 34 / 3.0, 22 / 3.0), inspected.ImageSizes);
     }
@@ -44,7 +44,7 @@ public class PackAndInspectTests
         using var dir = new TempDirectory();
         WriteImages(dir);
         File.WriteAllText(dir.File("c.csv"), "path,caption\na.jpg,x\n");
-        var error = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetPacker.PackAsync(new PackOptions(dir.File("img"), dir.File("c.csv"), dir.File("out"))));
+        var error = await Assert.ThrowsAsync<DataConfigurationException>(() => DatasetPacker.PackAsync(new PackOptions(dir.File("img"), dir.File("c.csv"), dir.File("out")), Pipelines.Shipped.Decode));
         Assert.Contains("'filepath' and 'title'", error.Message);
     }
 
@@ -59,7 +59,7 @@ public class PackAndInspectTests
         ParquetFiles.Img2Dataset(dir.File("a.parquet"), rows, rowGroupSize: 3);
         File.WriteAllBytes(dir.File("junk.parquet"), [1, 2, 3, 4]);
 
-        var report = await DatasetInspector.InspectAsync([dir.Path], new ColumnNames(), new DecodeSettings());
+        var report = await DatasetInspector.InspectAsync([dir.Path], new ColumnNames(), Pipelines.Shipped);
 
         Assert.Equal((10L, 7L, 4), (report.Rows, report.UsableRows, report.RowGroups));
         Assert.Equal(new Dictionary<int, long> { [0] = 2, [1] = 2, [2] = 1, [3] = 1, [4] = 1 }, report.Labels);

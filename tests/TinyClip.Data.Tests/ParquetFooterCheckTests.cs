@@ -101,7 +101,7 @@ public class ParquetFooterCheckTests
         var quarantined = new List<QuarantineEntry>();
         var quarantine = new QuarantineLog(quarantined);
         var error = await Assert.ThrowsAsync<DataConfigurationException>(() =>
-            Task.Run(() => DatasetManifest.BuildAsync([path], new ColumnNames(), quarantine)).WaitAsync(HangGuard));
+            Task.Run(() => Pipelines.ManifestAsync([path], new ColumnNames(), quarantine)).WaitAsync(HangGuard));
 
         var entry = Assert.Single(quarantined);
         Assert.Equal((path, QuarantineKind.File), (entry.File, entry.Kind));

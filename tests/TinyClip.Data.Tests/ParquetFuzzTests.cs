@@ -174,7 +174,7 @@ public class ParquetFuzzTests
         var quarantined = new List<QuarantineEntry>();
 
         await Assert.ThrowsAsync<DataConfigurationException>(() =>
-            Task.Run(() => DatasetManifest.BuildAsync([shard], Pipelines.Settings().Columns, new QuarantineLog(quarantined))).WaitAsync(HangGuard));
+            Task.Run(() => Pipelines.ManifestAsync([shard], Pipelines.Settings().Columns, new QuarantineLog(quarantined))).WaitAsync(HangGuard));
 
         var entry = Assert.Single(quarantined);
         Assert.True(entry.Kind == QuarantineKind.File && entry.Reason.Contains("damaged Parquet footer") && entry.Reason.Contains(reason),
@@ -187,7 +187,7 @@ public class ParquetFuzzTests
         DatasetManifest manifest;
         try
         {
-            manifest = await DatasetManifest.BuildAsync([directory], settings.Columns, quarantine);
+            manifest = await Pipelines.ManifestAsync([directory], settings.Columns, quarantine);
         }
         catch (DataConfigurationException)
         {

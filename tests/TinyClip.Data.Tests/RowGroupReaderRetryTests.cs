@@ -21,7 +21,7 @@ public class RowGroupReaderRetryTests
     private static async Task<(DatasetManifest Manifest, string Path)> OneFileAsync(TempDirectory dir)
     {
         var path = ParquetFiles.Img2Dataset(dir.File("a.parquet"), ParquetFiles.GoodRows(8));
-        return (await DatasetManifest.BuildAsync([path], new ColumnNames(), new QuarantineLog()), path);
+        return (await Pipelines.ManifestAsync([path], new ColumnNames(), new QuarantineLog()), path);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class RowGroupReaderRetryTests
     {
         using var dir = new TempDirectory();
         var (manifest, path) = await OneFileAsync(dir);
-        var expected = await RowGroupReader.ReadAsync(manifest, manifest.RowGroups[0], new QuarantineLog(), ReadRetryPolicy.Default);
+        var expected = await RowGroupReader.ReadAsync(manifest, manifest.RowGroups[0], new QuarantineLog(), Pipelines.Retry);
         File.Move(path, dir.File("away"));
         var quarantined = new List<QuarantineEntry>();
         var waits = new List<TimeSpan>();

@@ -54,7 +54,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
         var (config2, crashed) = Fresh("corrupt");
         TinyRun.RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 3);
-        var newest = TinyRun.CommittedCheckpoints(crashed).Last();
+        var newest = TinyRun.CommittedCheckpoints(crashed)[^1];
         var bytes = File.ReadAllBytes(newest);
         bytes[^5] ^= 0x40; // one flipped bit in the tensor data
         File.WriteAllBytes(newest, bytes);

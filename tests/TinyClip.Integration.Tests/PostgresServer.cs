@@ -155,6 +155,7 @@ public sealed class PostgresServer : IDisposable
 }
 
 [CollectionDefinition(Name)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "an xUnit test collection")]
 public sealed class PostgresCollection : ICollectionFixture<PostgresServer>
 {
     public const string Name = "PostgreSQL";

@@ -7,20 +7,20 @@ using static TorchSharp.torch;
 
 namespace TinyClip.Model.Tests;
 
-public class CheckpointTests : IDisposable
+public sealed class CheckpointTests : IDisposable
 {
-    readonly List<string> files = [];
+    private readonly List<string> _files = [];
 
     string Temp(string extension)
     {
         var path = TestModels.TempFile(extension);
-        files.Add(path);
+        _files.Add(path);
         return path;
     }
 
     public void Dispose()
     {
-        foreach (var f in files) File.Delete(f);
+        foreach (var f in _files) File.Delete(f);
     }
 
     static void AssertSameOutputs(ClipModel expected, ClipModel actual, ClipConfig config)

@@ -6,6 +6,7 @@ using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 using AkkaCluster = Akka.Cluster.Cluster;
 
 namespace TinyClip.Actors.Cluster;
@@ -90,7 +91,7 @@ public static class ClusterHost
         IReadOnlyList<IStageEvent> events = Array.Empty<IStageEvent>();
         if (cluster.IsCoordinator)
         {
-            try { events = (await proxy.Ask<RunHistoryReply>(GetRunHistory.Instance, TimeSpan.FromSeconds(15))).Events; }
+            try { events = (await proxy.Ask<RunHistoryReply>(GetRunHistory.Instance, TimeSpan.FromSeconds(15), CancellationToken.None)).Events; }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { console.Log("the run's history could not be read for the report"); }
             await WaitForTrainersToLeave(self, cluster.LeaveTimeout);
         }

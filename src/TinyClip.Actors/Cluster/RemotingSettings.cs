@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Cluster;
 

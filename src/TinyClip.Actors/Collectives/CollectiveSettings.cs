@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Collectives;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using TinyClip.Configuration;
 using TorchSharp;
 
 namespace TinyClip.Actors.Configuration;

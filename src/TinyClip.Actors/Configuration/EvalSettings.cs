@@ -1,3 +1,5 @@
+using TinyClip.Configuration;
+
 namespace TinyClip.Actors.Configuration;
 
 /// <summary>tinyclip.eval: what the evaluator measures on data.val-paths, where, and how it reports.</summary>

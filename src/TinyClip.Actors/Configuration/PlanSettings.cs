@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Akka.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Configuration;
 
@@ -54,7 +55,7 @@ public sealed record PlanSettings(IReadOnlyList<StageSpec> Stages, TeacherSettin
     }
 
     /// <summary>A teacher stage's own init is always scratch: "previous" is only meaningful for students.</summary>
-    public string EffectiveInit(StageSpec stage) =>
+    public static string EffectiveInit(StageSpec stage) =>
         stage.Kind == StageKind.Teacher && stage.Init == StageSpec.InitPrevious ? StageSpec.InitScratch : stage.Init;
 
     /// <summary>Identifies the plan: a restart of a run directory with a different plan is refused.</summary>

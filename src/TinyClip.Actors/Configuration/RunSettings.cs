@@ -1,3 +1,4 @@
+using TinyClip.Configuration;
 using TinyClip.Data.Synthetic;
 using Akka.Configuration;
 

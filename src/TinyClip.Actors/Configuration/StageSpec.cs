@@ -1,3 +1,5 @@
+using TinyClip.Configuration;
+
 namespace TinyClip.Actors.Configuration;
 
 public enum StageKind
@@ -12,15 +14,15 @@ public enum StageKind
     Auto,
 }
 
-/// <summary>Mask learning of an auto stage (docs/inheritance.md): target-sparsity ramp, Lagrangian, prune step.</summary>
+/// <summary>Mask learning of an auto stage (docs/method.md): target-sparsity ramp, Lagrangian, prune step.</summary>
 public sealed record AutoSpec(double StartSparsity, double TargetSparsity, long SparsityWarmupSteps, long PruneStep,
     double MaskLearningRate, bool SignedLagrangian);
 
-/// <summary>Optimiser and schedule of one stage (docs/training.md).</summary>
+/// <summary>Optimiser and schedule of one stage (docs/method.md).</summary>
 public sealed record OptimizationSpec(
     double LearningRate, double Beta1, double Beta2, double Epsilon, double WeightDecay, long WarmupSteps, double GradientClip);
 
-/// <summary>Loss mix and logit scales of one stage (docs/training.md).</summary>
+/// <summary>Loss mix and logit scales of one stage (docs/method.md).</summary>
 public sealed record LossSpec(double Alpha, double Weight, double FixedLogitScale, bool LearnableLogitScale, bool TeacherOwnLogitScale);
 
 /// <summary>One stage of the plan, fully resolved (its block in tinyclip.plan falling back to tinyclip.stage-defaults).</summary>

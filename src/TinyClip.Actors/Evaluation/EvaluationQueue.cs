@@ -7,6 +7,7 @@ namespace TinyClip.Actors.Evaluation;
 /// than fall further behind, the evaluator takes the newest checkpoint and skips the older ones, except a stage's
 /// final student (<see cref="EvaluateCheckpoint.Final"/>), which is always evaluated.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "it is the queue of evaluations waiting")]
 public sealed class EvaluationQueue
 {
     private readonly List<EvaluateCheckpoint> _waiting = new();

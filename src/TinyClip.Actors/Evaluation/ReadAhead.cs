@@ -27,7 +27,7 @@ public static class ReadAhead
                 // The consumer sees the producer's failure (or cancellation) at its next read.
                 channel.Writer.Complete(e);
             }
-        });
+        }, CancellationToken.None); // it must start even when cancelled: it is what completes the channel
         try
         {
             while (channel.Reader.WaitToReadAsync(cancellationToken).AsTask().GetAwaiter().GetResult())

@@ -21,8 +21,8 @@ public static class SetEncoder
         foreach (var batch in batches)
         {
             var (image, text) = EncodeBatch(model, batch, device);
-            images.Add(image);
-            texts.Add(text);
+            using (image) images.Add(image);
+            using (text) texts.Add(text);
             if (batch.Labels is null) withLabels = false;
             else labels.AddRange(batch.Labels);
             encoded?.Invoke(batch.Count);

@@ -53,6 +53,7 @@ public sealed class TensorBoardWriter : IDisposable
 
     public void Dispose() => _file.Dispose();
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "a MemoryStream holds managed memory only")]
     private sealed class ProtoWriter
     {
         private readonly MemoryStream _bytes = new();

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Persistence;
 

@@ -59,7 +59,8 @@ public static class RunHost
             workers.Tell(StopGracefully.Instance);
         });
         var finished = await completion.Task;
-        var history = await supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, TimeSpan.FromSeconds(30));
+        // Not cancelled by a stop request: the run has ended either way, and its report needs the history.
+        var history = await supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, TimeSpan.FromSeconds(30), CancellationToken.None);
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance);
         return new RunOutcome(finished.Succeeded, finished.Message, runDirectory, history.Events);
     }

@@ -5,10 +5,12 @@ using TinyClip.Actors.Evaluation;
 using TinyClip.Actors.Feeding;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Training;
+using TinyClip.Configuration;
 using TinyClip.Data;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Quarantine;
+using TinyClip.Data.Reading;
 using TinyClip.Data.Synthetic;
 using TinyClip.Data.Text;
 using TorchSharp;
@@ -69,7 +71,7 @@ public sealed record PreparedRun(
 
 /// <summary>
 /// Prepares a run's inputs: generates the synthetic dataset when asked and missing, builds the training manifest,
-/// learns (or loads) the tokenizer, resolves the devices and sets libtorch's threads. Every process of a cluster run
+/// learns (or loads) the tokenizer, resolves the devices and sets libtorch's threads and the malloc arenas. Every process of a cluster run
 /// does this on the shared run directory; what is written (data, manifest, tokenizer) is a function of the settings
 /// and the data, and the writing happens under <c>prepare.lock</c>, so the first process writes it and the others read
 /// it (the manifest after checking it against their own files, see <see cref="ManifestStore"/>).
@@ -80,6 +82,7 @@ public static class RunPreparation
     {
         var run = RunSettings.Read(config);
         var plan = PlanSettings.Read(config);
+        MallocArenas.Apply(config);
         var data = DataSettingsConfig.FromConfig(config);
         var runDirectory = Path.GetFullPath(run.Directory);
         Directory.CreateDirectory(runDirectory);
@@ -88,7 +91,8 @@ public static class RunPreparation
         var quarantine = new QuarantineLog(data.Stream.QuarantineFile is { Length: > 0 } q ? q : Path.Combine(runDirectory, "quarantine.jsonl"));
         var trainManifest = await PrepareManifestAsync(trainPaths, data, runDirectory, quarantine, console, cancellationToken);
         if (trainManifest.TotalRows == 0) throw new InvalidSettingException("tinyclip.data.train-paths", "the training data has no readable rows");
-        var tokenizer = await TokenizerPreparation.PrepareAsync(run.TokenizerPath, runDirectory, run.VocabularySize, trainManifest, quarantine, cancellationToken);
+        var tokenizer = await TokenizerPreparation.PrepareAsync(run.TokenizerPath, runDirectory, run.VocabularySize, trainManifest, quarantine,
+            ReadRetryPolicy.From(data.Stream), cancellationToken);
 
         var devices = run.Devices ?? (torch.cuda.is_available() ? Enumerable.Range(0, torch.cuda.device_count()).Select(i => $"cuda:{i}").ToList() : new List<string> { "cpu" });
         int threads = run.ThreadsPerTrainer > 0 ? run.ThreadsPerTrainer : Math.Max(1, Environment.ProcessorCount / devices.Count);

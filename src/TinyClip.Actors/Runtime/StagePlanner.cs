@@ -62,7 +62,7 @@ public sealed class StagePlanner(PlanSettings plan, long seed, string manifestHa
     /// <summary>scratch, a checkpoint path, the teacher's file, or (for "previous") the previous stage's final student.</summary>
     private string StudentInit(StageSpec spec, RunHistory history)
     {
-        var init = plan.EffectiveInit(spec);
+        var init = PlanSettings.EffectiveInit(spec);
         if (init == StageSpec.InitTeacher) return TeacherCheckpoint(spec.Name, history);
         if (init != StageSpec.InitPrevious) return init;
         return history.PreviousCompletion(spec.Name)?.File

@@ -27,6 +27,7 @@ public sealed record WorkerGroupSettings(
 /// the lanes of this node's rows of every global batch), wires a fresh collective group (in-process, or across nodes when the generation spans
 /// several), and starts every trainer; any trainer's failure aborts the group and is reported once.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "an actor: the feed's cancellation source (no timer, nothing unmanaged) is cancelled in PostStop")]
 public sealed class WorkerGroup : ReceiveActor
 {
     private readonly WorkerGroupSettings _settings;

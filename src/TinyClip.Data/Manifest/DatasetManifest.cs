@@ -24,11 +24,6 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
 
     public long TotalRows => RowGroups.Sum(g => g.RowCount);
 
-    /// <summary><see cref="BuildAsync(IEnumerable{string}, ColumnNames, QuarantineLog, FooterReads, CancellationToken)"/>
-    /// on the files themselves, with the default number of parallel reads.</summary>
-    public static Task<DatasetManifest> BuildAsync(IEnumerable<string> inputs, ColumnNames columns, QuarantineLog quarantine, CancellationToken cancellationToken = default) =>
-        BuildAsync(inputs, columns, quarantine, FooterReads.FromFiles(new ManifestSettings()), cancellationToken);
-
     /// <summary>
     /// Reads the footer of every file under <paramref name="inputs"/>, <see cref="FooterReads.ParallelReads"/> at a
     /// time; the manifest lists the files in sorted path order however the reads interleave, so it and its hash are

@@ -11,11 +11,12 @@ namespace TinyClip.Data.Packing;
 /// </summary>
 public static class DatasetPacker
 {
-    public static async Task<PackReport> PackAsync(PackOptions options, DecodeSettings? decode = null, CancellationToken cancellationToken = default)
+    /// <param name="decode">The decode limits an image must pass to be packed (training's, so that what is packed can be trained on).</param>
+    public static async Task<PackReport> PackAsync(PackOptions options, DecodeSettings decode, CancellationToken cancellationToken = default)
     {
         if (options.RowsPerFile <= 0 || options.RowGroupSize <= 0) throw new DataConfigurationException("rows per file and row-group size must be positive");
         if (!Directory.Exists(options.ImagesDirectory)) throw new DataConfigurationException($"images directory '{options.ImagesDirectory}' does not exist");
-        var decoder = new ImageDecoder(decode ?? new DecodeSettings());
+        var decoder = new ImageDecoder(decode);
         var rows = new List<Img2DatasetRow>();
         var rejected = new List<(string, string)>();
         var shards = new List<string>();

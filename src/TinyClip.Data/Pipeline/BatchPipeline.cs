@@ -27,7 +27,8 @@ public sealed class BatchPipeline
             throw new DataConfigurationException($"the dataset has {manifest.TotalRows} rows, fewer than one batch of {settings.Order.BatchSize}");
         Layout = LaneLayout.For(settings.Order.Lanes, manifest.RowGroups.Count, settings.Order.BatchSize);
         Order = new SampleOrder(manifest, settings.Order.Seed, settings.Order.WindowRowGroups, Layout.Lanes);
-        Processor = new SampleProcessor(settings.Decode, settings.Order.Seed, mode, tokenizer, quarantine, Counters);
+        // Each lane decodes up to decode-parallelism samples ahead of the one it copies into its chunk.
+        Processor = new SampleProcessor(settings.Decode, settings.Order.Seed, mode, tokenizer, quarantine, Counters, Layout.Lanes * settings.Stream.DecodeParallelism);
     }
 
     public DatasetManifest Manifest { get; }
@@ -59,7 +60,7 @@ public sealed class BatchPipeline
     {
         var rows = new List<RawSample>(start.Window.SampleCount);
         foreach (var group in start.Window.RowGroups)
-            rows.AddRange(await RowGroupReader.ReadAsync(Manifest, group, Quarantine, ReadRetryPolicy.From(Settings.Stream), cancellationToken, Counters.AddBytesRead));
+            rows.AddRange(await RowGroupReader.ReadAsync(Manifest, group, Quarantine, ReadRetryPolicy.From(Settings.Stream), Counters.AddBytesRead, cancellationToken));
         Counters.RowGroupsLoaded(start.Window.RowGroups.Count);
         return new LoadedWindow(start.Window, rows.ToArray(), start.FromPosition, Counters);
     }

@@ -26,7 +26,9 @@ public sealed class EvaluationReader
         _manifest = manifest;
         _settings = settings;
         _quarantine = quarantine;
-        _processor = new SampleProcessor(settings.Decode, settings.Order.Seed, TransformMode.Eval, tokenizer, quarantine, Counters);
+        // Samples are decoded a batch at a time and wait for at most one batch before they are copied.
+        _processor = new SampleProcessor(settings.Decode, settings.Order.Seed, TransformMode.Eval, tokenizer, quarantine, Counters,
+            2 * settings.Order.BatchSize);
     }
 
     public PipelineCounters Counters { get; } = new();
@@ -38,9 +40,10 @@ public sealed class EvaluationReader
         var parallelism = _settings.Stream.DecodeParallelism;
         foreach (var group in _manifest.RowGroups)
         {
-            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, ReadRetryPolicy.From(_settings.Stream), cancellationToken);
+            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, ReadRetryPolicy.From(_settings.Stream), cancellationToken: cancellationToken);
             var candidates = rows.Select(row => new SampleCandidate(0, row.SampleId, row));
-            foreach (var chunk in candidates.Chunk(parallelism))
+            // A batch's worth at a time: smaller chunks leave the decode threads waiting on each other at every chunk's end.
+            foreach (var chunk in candidates.Chunk(_settings.Order.BatchSize))
             {
                 var processed = chunk.AsParallel().AsOrdered().WithDegreeOfParallelism(parallelism).Select(_processor.Process);
                 pending.AddRange(processed.Where(p => p.IsUsable));
@@ -61,7 +64,7 @@ public sealed class EvaluationReader
         var images = new ImageRowsBuilder(_settings.Decode.ImageSize, samples.Count);
         for (var row = 0; row < samples.Count; row++)
         {
-            samples[row].Pixels!.CopyTo(images.Row(row));
+            samples[row].MovePixelsTo(images.Row(row));
             Counters.SampleCopiedIntoBatch();
         }
         Counters.BatchAssembled();

@@ -55,7 +55,7 @@ public sealed class LaneChunker
         _usableThisEpoch = true;
 
         var row = _filled++;
-        sample.Pixels!.CopyTo(_images.Row(row));
+        sample.MovePixelsTo(_images.Row(row));
         sample.Tokens!.CopyTo(_tokens, row * _contextLength);
         if (_labels is not null) _labels[row] = candidate.Raw.Label ?? -1;
         _keys[row] = candidate.Raw.Key;

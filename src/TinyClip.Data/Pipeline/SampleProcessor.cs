@@ -21,8 +21,11 @@ public sealed class SampleProcessor
     private readonly PipelineCounters _counters;
     private readonly TransformMode _mode;
     private readonly long _seed;
+    private readonly PixelBuffers _buffers;
 
-    public SampleProcessor(DecodeSettings settings, long seed, TransformMode mode, ICaptionTokenizer tokenizer, QuarantineLog quarantine, PipelineCounters counters)
+    /// <param name="samplesInFlight">Decoded samples not yet copied into a batch, at most: the pixel arrays kept for reuse.</param>
+    public SampleProcessor(DecodeSettings settings, long seed, TransformMode mode, ICaptionTokenizer tokenizer, QuarantineLog quarantine, PipelineCounters counters,
+        int samplesInFlight)
     {
         _settings = settings;
         _decoder = new ImageDecoder(settings);
@@ -33,6 +36,7 @@ public sealed class SampleProcessor
         _counters = counters;
         _mode = mode;
         _seed = seed;
+        _buffers = new PixelBuffers(3 * settings.ImageSize * settings.ImageSize, samplesInFlight);
     }
 
     public ProcessedSample Process(SampleCandidate candidate)
@@ -50,7 +54,7 @@ public sealed class SampleProcessor
             if (tokens.Length != _settings.ContextLength)
                 throw new InvalidOperationException($"tokenizer returned {tokens.Length} ids, expected {_settings.ContextLength}");
             _counters.SampleDecoded();
-            return new ProcessedSample(candidate, pixels, tokens, null);
+            return new ProcessedSample(candidate, pixels, tokens, null, _buffers);
         }
         catch (Exception e)
         {
@@ -68,7 +72,7 @@ public sealed class SampleProcessor
             _trainCrop.Apply(image, new DeterministicRandom(DeterministicRandom.Mix(_seed, epoch, sampleId)));
         else
             _evalCrop.Apply(image);
-        var pixels = new byte[3 * _settings.ImageSize * _settings.ImageSize];
+        var pixels = _buffers.Rent();
         ChwPixels.Write(image, pixels);
         return pixels;
     }

@@ -7,15 +7,15 @@ namespace TinyClip.Data.Reading;
 /// The captions of a dataset's usable rows in manifest order, without decoding any image: what a tokenizer is
 /// learned from. Rows that are unusable before decoding (not downloaded, null image, empty caption) are left out
 /// and recorded in the quarantine log, as the training pipeline would. I/O errors are retried as
-/// <see cref="ReadRetryPolicy.Default"/> says (its callers have no settings at hand), then fail the read.
+/// <paramref name="retry"/> says, then fail the read.
 /// </summary>
 public static class CaptionReader
 {
-    public static async Task<IReadOnlyList<string>> ReadAllAsync(DatasetManifest manifest, QuarantineLog quarantine, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> ReadAllAsync(DatasetManifest manifest, QuarantineLog quarantine, ReadRetryPolicy retry, CancellationToken cancellationToken = default)
     {
         var captions = new List<string>();
         foreach (var group in manifest.RowGroups)
-            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default, cancellationToken))
+            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, retry, cancellationToken: cancellationToken))
                 if (row.SkipReason is null && !string.IsNullOrWhiteSpace(row.Caption)) captions.Add(row.Caption);
         return captions;
     }

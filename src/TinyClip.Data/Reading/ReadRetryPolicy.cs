@@ -18,9 +18,6 @@ public sealed class ReadRetryPolicy(int retries, TimeSpan firstBackoff, Func<Tim
     /// <summary>The <c>stream.read-retries</c> and <c>stream.read-retry-backoff</c> settings, waiting for real.</summary>
     public static ReadRetryPolicy From(StreamSettings stream) => new(stream.ReadRetries, stream.ReadRetryBackoff);
 
-    /// <summary>The defaults of <c>reference.conf</c>, for readers that are given no settings (tools, tokenizer preparation).</summary>
-    public static ReadRetryPolicy Default { get; } = From(DataSettings.Default.Stream);
-
     public int Retries { get; } = retries;
 
     public TimeSpan FirstBackoff { get; } = firstBackoff;

@@ -26,7 +26,7 @@ public static class RowGroupReader
     /// <param name="bytesRead">Told the bytes each attempt read from the file.</param>
     /// <exception cref="DataReadException">I/O errors on every attempt.</exception>
     public static async Task<RawSample[]> ReadAsync(DatasetManifest manifest, ManifestRowGroup group, QuarantineLog quarantine, ReadRetryPolicy retry,
-        CancellationToken cancellationToken = default, Action<long>? bytesRead = null)
+        Action<long>? bytesRead = null, CancellationToken cancellationToken = default)
     {
         var file = manifest.Files[group.FileIndex];
         try

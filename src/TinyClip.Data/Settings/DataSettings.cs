@@ -1,6 +1,6 @@
 namespace TinyClip.Data.Settings;
 
-/// <summary>Every data-pipeline tunable, read by the runtime from <c>tinyclip.data</c> in HOCON.</summary>
+/// <summary>Every data-pipeline tunable, read from <c>tinyclip.data</c> in HOCON (the defaults are reference.conf's, not here).</summary>
 public sealed record DataSettings(
     ColumnNames Columns,
     DecodeSettings Decode,
@@ -8,8 +8,6 @@ public sealed record DataSettings(
     StreamSettings Stream,
     ManifestSettings Manifest)
 {
-    public static DataSettings Default { get; } = new(new ColumnNames(), new DecodeSettings(), new OrderSettings(), new StreamSettings(), new ManifestSettings());
-
     /// <summary>Fails before training starts on values that cannot work.</summary>
     public void Validate()
     {

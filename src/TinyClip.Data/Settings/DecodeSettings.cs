@@ -8,9 +8,9 @@ namespace TinyClip.Data.Settings;
 /// <param name="MinScale">Lower bound of the RandomResizedCrop area fraction (train only).</param>
 /// <param name="MaxScale">Upper bound of the RandomResizedCrop area fraction.</param>
 public sealed record DecodeSettings(
-    int ImageSize = 64,
-    int ContextLength = 77,
-    long MaxPixels = 40_000_000,
-    int AllocationLimitMegabytes = 256,
-    double MinScale = 0.9,
-    double MaxScale = 1.0);
+    int ImageSize,
+    int ContextLength,
+    long MaxPixels,
+    int AllocationLimitMegabytes,
+    double MinScale,
+    double MaxScale);

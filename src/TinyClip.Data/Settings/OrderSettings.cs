@@ -6,7 +6,7 @@ namespace TinyClip.Data.Settings;
 /// <param name="WindowRowGroups">K: a lane shuffles its samples within windows of K consecutive row groups of its share; memory holds one window's encoded bytes per lane and window in flight.</param>
 /// <param name="Lanes">L: each epoch's row groups are dealt to L lanes, lane j fills slots [j*N/L, (j+1)*N/L) of every batch; a node decodes only the lanes of its rows. Lowered to the row-group count and to N.</param>
 public sealed record OrderSettings(
-    long Seed = 0,
-    int BatchSize = 64,
-    int WindowRowGroups = 1,
-    int Lanes = 12);
+    long Seed,
+    int BatchSize,
+    int WindowRowGroups,
+    int Lanes);

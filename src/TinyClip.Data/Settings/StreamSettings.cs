@@ -6,16 +6,13 @@ namespace TinyClip.Data.Settings;
 /// <param name="BatchesInFlight">Assembled batches buffered ahead of the trainers (channel capacity).</param>
 /// <param name="DecodeDispatcher">Akka dispatcher the decode stage runs on (CPU-heavy work kept off the default dispatcher).</param>
 /// <param name="QuarantineFile">Where skipped samples and quarantined files are appended as JSON lines; null puts <c>quarantine.jsonl</c> in the run directory.</param>
+/// <param name="ReadRetries">Retries of a row-group read that failed with an I/O error, before the read (and the training step) fails.</param>
+/// <param name="ReadRetryBackoff">The wait before the first retry; it doubles before each next one.</param>
 public sealed record StreamSettings(
-    int ReadAheadWindows = 1,
-    int DecodeParallelism = 2,
-    int BatchesInFlight = 2,
-    string DecodeDispatcher = "tinyclip.data.decode-dispatcher",
-    string? QuarantineFile = null)
-{
-    /// <summary>Retries of a row-group read that failed with an I/O error, before the read (and the training step) fails.</summary>
-    public int ReadRetries { get; init; } = 4;
-
-    /// <summary>The wait before the first retry; it doubles before each next one. (Not a parameter: its default is not a constant.)</summary>
-    public TimeSpan ReadRetryBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
-}
+    int ReadAheadWindows,
+    int DecodeParallelism,
+    int BatchesInFlight,
+    string DecodeDispatcher,
+    string? QuarantineFile,
+    int ReadRetries,
+    TimeSpan ReadRetryBackoff);

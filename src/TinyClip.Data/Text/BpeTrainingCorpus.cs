@@ -11,39 +11,39 @@ namespace TinyClip.Data.Text;
 internal sealed class BpeTrainingCorpus
 {
     // Symbol ids are local to learning: byte b is b, its word-final form 256 + b, merged symbols follow.
-    private readonly List<string> textOfSymbol = [];
-    private readonly List<int[]> symbolsOfWord = [];
-    private readonly List<int> frequencyOfWord = [];
-    private readonly Dictionary<long, long> countOfPair = [];
-    private readonly Dictionary<long, HashSet<int>> wordsWithPair = [];
-    private readonly PriorityQueue<long, PairPriority> mostFrequentFirst;
+    private readonly List<string> _textOfSymbol = [];
+    private readonly List<int[]> _symbolsOfWord = [];
+    private readonly List<int> _frequencyOfWord = [];
+    private readonly Dictionary<long, long> _countOfPair = [];
+    private readonly Dictionary<long, HashSet<int>> _wordsWithPair = [];
+    private readonly PriorityQueue<long, PairPriority> _mostFrequentFirst;
 
     public BpeTrainingCorpus(IReadOnlyDictionary<string, int> countOfWord)
     {
-        mostFrequentFirst = new PriorityQueue<long, PairPriority>(new PairPriorityComparer(textOfSymbol));
+        _mostFrequentFirst = new PriorityQueue<long, PairPriority>(new PairPriorityComparer(_textOfSymbol));
         for (var b = 0; b < 256; b++)
         {
-            textOfSymbol.Add(ByteUnicodeTable.CharOf((byte)b).ToString());
+            _textOfSymbol.Add(ByteUnicodeTable.CharOf((byte)b).ToString());
         }
         for (var b = 0; b < 256; b++)
         {
-            textOfSymbol.Add(ByteUnicodeTable.CharOf((byte)b) + ClipVocabulary.EndOfWordSuffix);
+            _textOfSymbol.Add(ByteUnicodeTable.CharOf((byte)b) + ClipVocabulary.EndOfWordSuffix);
         }
 
         foreach (var (word, frequency) in countOfWord)
         {
             var bytes = Encoding.UTF8.GetBytes(word);
             var symbols = bytes.Select((value, i) => i == bytes.Length - 1 ? 256 + value : value).ToArray();
-            var wordIndex = symbolsOfWord.Count;
-            symbolsOfWord.Add(symbols);
-            frequencyOfWord.Add(frequency);
+            var wordIndex = _symbolsOfWord.Count;
+            _symbolsOfWord.Add(symbols);
+            _frequencyOfWord.Add(frequency);
             foreach (var pair in PairsOf(symbols))
             {
-                countOfPair[pair] = countOfPair.GetValueOrDefault(pair) + frequency;
+                _countOfPair[pair] = _countOfPair.GetValueOrDefault(pair) + frequency;
                 WordsWith(pair).Add(wordIndex);
             }
         }
-        foreach (var (pair, count) in countOfPair)
+        foreach (var (pair, count) in _countOfPair)
         {
             Enqueue(pair, count);
         }
@@ -58,18 +58,18 @@ internal sealed class BpeTrainingCorpus
             return false;
         }
         var (left, right) = Split(pair);
-        var merged = textOfSymbol.Count;
-        textOfSymbol.Add(textOfSymbol[left] + textOfSymbol[right]);
+        var merged = _textOfSymbol.Count;
+        _textOfSymbol.Add(_textOfSymbol[left] + _textOfSymbol[right]);
 
         var countChanges = new Dictionary<long, long>();
-        foreach (var wordIndex in wordsWithPair[pair])
+        foreach (var wordIndex in _wordsWithPair[pair])
         {
             RewriteWord(wordIndex, left, right, merged, countChanges);
         }
-        wordsWithPair.Remove(pair);
+        _wordsWithPair.Remove(pair);
         ApplyCountChanges(countChanges);
 
-        merge = (textOfSymbol[left], textOfSymbol[right]);
+        merge = (_textOfSymbol[left], _textOfSymbol[right]);
         return true;
     }
 
@@ -79,13 +79,13 @@ internal sealed class BpeTrainingCorpus
     /// </summary>
     private void RewriteWord(int wordIndex, int left, int right, int merged, Dictionary<long, long> countChanges)
     {
-        var before = symbolsOfWord[wordIndex];
+        var before = _symbolsOfWord[wordIndex];
         var after = MergeIn(before, left, right, merged);
         if (after.Length == before.Length)
         {
-            return; // an earlier merge took the pair from this word; its entry in wordsWithPair is stale
+            return; // an earlier merge took the pair from this word; its entry in _wordsWithPair is stale
         }
-        var frequency = frequencyOfWord[wordIndex];
+        var frequency = _frequencyOfWord[wordIndex];
         bool Touched(int a, int b) => a == left || a == right || b == left || b == right;
         for (var i = 0; i + 1 < before.Length; i++)
         {
@@ -106,15 +106,15 @@ internal sealed class BpeTrainingCorpus
                 AddChange(countChanges, Pair(after[i], after[i + 1]), frequency);
             }
         }
-        symbolsOfWord[wordIndex] = after;
+        _symbolsOfWord[wordIndex] = after;
     }
 
     private bool TryTakeMostFrequentPair(out long pair)
     {
-        while (mostFrequentFirst.TryDequeue(out pair, out var priority))
+        while (_mostFrequentFirst.TryDequeue(out pair, out var priority))
         {
             // Every count change enqueues the pair again, so an entry whose count is no longer current is stale.
-            if (countOfPair.TryGetValue(pair, out var count) && count == priority.Count)
+            if (_countOfPair.TryGetValue(pair, out var count) && count == priority.Count)
             {
                 return true;
             }
@@ -130,15 +130,15 @@ internal sealed class BpeTrainingCorpus
             {
                 continue;
             }
-            var count = countOfPair.GetValueOrDefault(pair) + change;
+            var count = _countOfPair.GetValueOrDefault(pair) + change;
             if (count > 0)
             {
-                countOfPair[pair] = count;
+                _countOfPair[pair] = count;
                 Enqueue(pair, count);
             }
             else
             {
-                countOfPair.Remove(pair);
+                _countOfPair.Remove(pair);
             }
         }
     }
@@ -149,15 +149,15 @@ internal sealed class BpeTrainingCorpus
     private void Enqueue(long pair, long count)
     {
         var (left, right) = Split(pair);
-        mostFrequentFirst.Enqueue(pair, new PairPriority(count, left, right));
+        _mostFrequentFirst.Enqueue(pair, new PairPriority(count, left, right));
     }
 
     private HashSet<int> WordsWith(long pair)
     {
-        if (!wordsWithPair.TryGetValue(pair, out var words))
+        if (!_wordsWithPair.TryGetValue(pair, out var words))
         {
             words = [];
-            wordsWithPair[pair] = words;
+            _wordsWithPair[pair] = words;
         }
         return words;
     }

@@ -20,7 +20,7 @@ public sealed class ClipTokenizer : ICaptionTokenizer
     // the cache without limit (OpenCLIP's is unbounded). Clearing when full is simple, and frequent words return at once.
     private const int WordCacheCapacity = 200_000;
 
-    private readonly ConcurrentDictionary<string, int[]> idsOfWord = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]> _idsOfWord = new(StringComparer.Ordinal);
 
     /// <summary>A tokenizer over <paramref name="vocabulary"/>.</summary>
     public ClipTokenizer(ClipVocabulary vocabulary)
@@ -133,16 +133,16 @@ public sealed class ClipTokenizer : ICaptionTokenizer
 
     private int[] IdsOfWord(string word)
     {
-        if (idsOfWord.TryGetValue(word, out var cached))
+        if (_idsOfWord.TryGetValue(word, out var cached))
         {
             return cached;
         }
         var ids = ApplyMerges(Encoding.UTF8.GetBytes(word));
-        if (idsOfWord.Count >= WordCacheCapacity)
+        if (_idsOfWord.Count >= WordCacheCapacity)
         {
-            idsOfWord.Clear();
+            _idsOfWord.Clear();
         }
-        idsOfWord[word] = ids;
+        _idsOfWord[word] = ids;
         return ids;
     }
 

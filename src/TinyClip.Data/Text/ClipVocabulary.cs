@@ -21,10 +21,10 @@ public sealed class ClipVocabulary
     /// <summary>Suffix of a symbol that ends a word.</summary>
     public const string EndOfWordSuffix = "</w>";
 
-    private readonly IReadOnlyList<string> tokenOfId;
-    private readonly int[] idOfByte;
-    private readonly int[] idOfWordFinalByte;
-    private readonly Dictionary<long, BpeMergeRule> mergeRuleOfPair;
+    private readonly IReadOnlyList<string> _tokenOfId;
+    private readonly int[] _idOfByte;
+    private readonly int[] _idOfWordFinalByte;
+    private readonly Dictionary<long, BpeMergeRule> _mergeRuleOfPair;
 
     private ClipVocabulary(
         IReadOnlyList<string> tokenOfId,
@@ -34,22 +34,22 @@ public sealed class ClipVocabulary
         string endOfTextToken,
         string source)
     {
-        this.tokenOfId = tokenOfId;
+        _tokenOfId = tokenOfId;
         StartOfTextId = RequireId(idOfToken, startOfTextToken, source);
         EndOfTextId = RequireId(idOfToken, endOfTextToken, source);
-        idOfByte = new int[256];
-        idOfWordFinalByte = new int[256];
+        _idOfByte = new int[256];
+        _idOfWordFinalByte = new int[256];
         for (var b = 0; b < 256; b++)
         {
             var symbol = ByteUnicodeTable.CharOf((byte)b).ToString();
-            idOfByte[b] = RequireId(idOfToken, symbol, source);
-            idOfWordFinalByte[b] = RequireId(idOfToken, symbol + EndOfWordSuffix, source);
+            _idOfByte[b] = RequireId(idOfToken, symbol, source);
+            _idOfWordFinalByte[b] = RequireId(idOfToken, symbol + EndOfWordSuffix, source);
         }
-        mergeRuleOfPair = BuildMergeRules(idOfToken, merges, source);
+        _mergeRuleOfPair = BuildMergeRules(idOfToken, merges, source);
     }
 
     /// <summary>Number of ids; the text tower's embedding must have this many rows.</summary>
-    public int Count => tokenOfId.Count;
+    public int Count => _tokenOfId.Count;
 
     /// <summary>Id of the start-of-text token.</summary>
     public int StartOfTextId { get; }
@@ -110,16 +110,16 @@ public sealed class ClipVocabulary
 
     /// <summary>The token string of <paramref name="id"/>.</summary>
     public string TokenOf(int id) =>
-        id >= 0 && id < tokenOfId.Count
-            ? tokenOfId[id]
-            : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token ids run from 0 to {tokenOfId.Count - 1}.");
+        id >= 0 && id < _tokenOfId.Count
+            ? _tokenOfId[id]
+            : throw new ArgumentOutOfRangeException(nameof(id), id, $"Token ids run from 0 to {_tokenOfId.Count - 1}.");
 
     /// <summary>Id of the one-byte symbol for <paramref name="value"/>, word-final or not.</summary>
-    internal int IdOfByte(byte value, bool wordFinal) => wordFinal ? idOfWordFinalByte[value] : idOfByte[value];
+    internal int IdOfByte(byte value, bool wordFinal) => wordFinal ? _idOfWordFinalByte[value] : _idOfByte[value];
 
     /// <summary>The merge of two adjacent symbols, when the vocabulary has one.</summary>
     internal bool TryGetMergeRule(int leftId, int rightId, out BpeMergeRule rule) =>
-        mergeRuleOfPair.TryGetValue(PairKey(leftId, rightId), out rule);
+        _mergeRuleOfPair.TryGetValue(PairKey(leftId, rightId), out rule);
 
     private static long PairKey(int leftId, int rightId) => ((long)leftId << 32) | (uint)rightId;
 

@@ -18,7 +18,7 @@ public static class Img2DatasetWriter
 
     public static async Task WriteAsync(string path, IReadOnlyList<Img2DatasetRow> rows, int rowGroupSize, CompressionMethod compression = CompressionMethod.Snappy, CancellationToken cancellationToken = default)
     {
-        if (rowGroupSize <= 0) throw new ArgumentOutOfRangeException(nameof(rowGroupSize));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowGroupSize);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         // Written under a temporary name and renamed, so a crash never leaves a footer-less shard behind.
         var temporary = path + ".tmp";

@@ -1,7 +1,7 @@
 namespace TinyClip.Model;
 
 /// <summary>
-/// Named architectures: OpenCLIP's ViT-B presets, TinyCLIP's released ViT students (docs/inheritance.md),
+/// Named architectures: OpenCLIP's ViT-B presets, TinyCLIP's released ViT students (docs/method.md),
 /// and small presets for tests and the demo. All use exact GELU, pre-LN and head width 64 unless noted.
 /// </summary>
 public static class ClipPresets

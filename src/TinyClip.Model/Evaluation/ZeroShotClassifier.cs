@@ -15,18 +15,18 @@ public sealed class ZeroShotClassifier : IDisposable
     /// <summary>CLIP's fixed evaluation logit scale.</summary>
     public const double LogitScale = 100.0;
 
-    private readonly Tensor classVectors;
+    private readonly Tensor _classVectors;
 
     private ZeroShotClassifier(Tensor classVectors, IReadOnlyList<string> classNames)
     {
-        this.classVectors = classVectors;
+        _classVectors = classVectors;
         ClassNames = classNames;
     }
 
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>A copy of the class vectors (classes x embed), each of unit length.</summary>
-    public Tensor ClassVectors => classVectors.clone();
+    public Tensor ClassVectors => _classVectors.clone();
 
     /// <summary>
     /// Builds the class vectors. <paramref name="encodeTexts"/> turns prompts into text embeddings
@@ -64,8 +64,8 @@ public sealed class ZeroShotClassifier : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var images = Normalize(imageEmbeddings).to(classVectors.dtype);
-        return (LogitScale * images.matmul(classVectors.t())).MoveToOuterDisposeScope();
+        var images = Normalize(imageEmbeddings).to(_classVectors.dtype);
+        return (LogitScale * images.matmul(_classVectors.t())).MoveToOuterDisposeScope();
     }
 
     /// <summary>Top-1 and top-5 accuracy of <paramref name="imageEmbeddings"/> (images x embed) with class indices <paramref name="labels"/>.</summary>
@@ -81,5 +81,5 @@ public sealed class ZeroShotClassifier : IDisposable
         return new ZeroShotResult(PessimisticRank.HitRate(rank, 1), PessimisticRank.HitRate(rank, 5), labels.Count);
     }
 
-    public void Dispose() => classVectors.Dispose();
+    public void Dispose() => _classVectors.Dispose();
 }

@@ -7,5 +7,6 @@ public enum LagrangianForm
     Hinged,
 
     /// <summary>lambda1 (p-q) + lambda2 (p-q)^2: the paper's signed form, which also pulls back an overshoot.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "the value users write: lagrangian = signed")]
     Signed,
 }

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace TinyClip.Model;
 
 /// <summary>
-/// Manual weight inheritance (docs/inheritance.md): the student takes the teacher's layout with fewer layers
+/// Manual weight inheritance (docs/method.md): the student takes the teacher's layout with fewer layers
 /// and/or narrower widths. Layers are chosen "interval front" (student block i &lt;- source block i * (D_src div D_tgt));
 /// widths, heads, MLP neurons and the embed dim keep their leading slice (see <see cref="LeadingSlice"/>).
 /// No ranking: which neurons survive is fixed by position, so the result is reproducible from the shapes alone.

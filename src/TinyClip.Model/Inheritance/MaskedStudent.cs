@@ -7,7 +7,7 @@ using AdamW = TinyClip.Model.Optim.AdamW;
 namespace TinyClip.Model;
 
 /// <summary>
-/// A full-size student under learnable structured masks (automatic inheritance, docs/inheritance.md): the model,
+/// A full-size student under learnable structured masks (automatic inheritance, docs/method.md): the model,
 /// one <see cref="TowerMaskSet"/> per tower, the <see cref="SparsityLagrangian"/> and the target ramp. The model
 /// stays the caller's (this class never disposes it); masks and lambdas are this class's.
 /// <para>Parameter and state names: <c>masks.visual.hidden_log_alpha</c>, <c>masks.visual.heads_log_alpha</c>,
@@ -179,15 +179,15 @@ public sealed class MaskedStudent : IDisposable
     static void KeepLeading(TowerMaskSet masks, TowerShape kept)
     {
         using var scope = NewDisposeScope();
-        const float Kept = 10, Removed = -10;
-        var hidden = full(masks.Hidden.Shape, Removed);
-        hidden.narrow(0, 0, kept.Width).fill_(Kept);
-        var heads = full(masks.Heads.Shape, Removed);
-        var intermediate = full(masks.Intermediate.Shape, Removed);
+        const float keptLogAlpha = 10, removedLogAlpha = -10;
+        var hidden = full(masks.Hidden.Shape, removedLogAlpha);
+        hidden.narrow(0, 0, kept.Width).fill_(keptLogAlpha);
+        var heads = full(masks.Heads.Shape, removedLogAlpha);
+        var intermediate = full(masks.Intermediate.Shape, removedLogAlpha);
         for (int layer = 0; layer < kept.Layers; layer++)
         {
-            heads[layer].narrow(0, 0, kept.Blocks[layer].Heads).fill_(Kept);
-            intermediate[layer].narrow(0, 0, kept.Blocks[layer].MlpWidth).fill_(Kept);
+            heads[layer].narrow(0, 0, kept.Blocks[layer].Heads).fill_(keptLogAlpha);
+            intermediate[layer].narrow(0, 0, kept.Blocks[layer].MlpWidth).fill_(keptLogAlpha);
         }
         masks.Hidden.Set(hidden);
         masks.Heads.Set(heads);

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace TinyClip.Model;
 
 /// <summary>
-/// Pruning at prune_step (docs/inheritance.md): fold the deterministic masks into the weights, then physically
+/// Pruning at prune_step (docs/method.md): fold the deterministic masks into the weights, then physically
 /// remove every zeroed hidden dim, head and MLP neuron. The result is a heterogeneous <see cref="ClipModel"/>
 /// (one hidden width per tower, per-layer heads of unchanged head width, per-layer MLP width; a sub-layer left
 /// with nothing is dropped) whose outputs equal the masked model's deterministic outputs, and whose architecture

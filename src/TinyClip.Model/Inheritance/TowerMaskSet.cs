@@ -5,7 +5,7 @@ namespace TinyClip.Model;
 
 /// <summary>
 /// The three mask families of one uniform tower: hidden (C), heads (L, H) and intermediate (L, MLP width),
-/// named <c>{tower}.hidden_log_alpha</c> etc. Holds the tower's expected-size formula (docs/inheritance.md).
+/// named <c>{tower}.hidden_log_alpha</c> etc. Holds the tower's expected-size formula (docs/method.md).
 /// </summary>
 public sealed class TowerMaskSet : IDisposable
 {

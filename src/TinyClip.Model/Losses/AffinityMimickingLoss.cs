@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn.functional;
 namespace TinyClip.Model.Losses;
 
 /// <summary>
-/// TinyCLIP affinity mimicking (docs/training.md): the student's image-to-text and text-to-image
+/// TinyCLIP affinity mimicking (docs/method.md): the student's image-to-text and text-to-image
 /// affinity rows (log-softmax of scaled cosine similarities) are trained towards the teacher's
 /// (softmax, no gradient) with a soft-target cross-entropy; both directions are averaged.
 /// Only N x N affinities are compared, so student and teacher widths may differ.

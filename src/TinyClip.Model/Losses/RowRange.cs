@@ -18,6 +18,6 @@ public readonly record struct RowRange(long Offset, long Count)
     {
         if (Offset < 0 || Count <= 0 || Offset + Count > globalCount)
             throw new ArgumentOutOfRangeException(
-                nameof(RowRange), $"rows [{Offset}, {Offset + Count}) are not inside a batch of {globalCount}.");
+                nameof(globalCount), $"rows [{Offset}, {Offset + Count}) are not inside a batch of {globalCount}.");
     }
 }

@@ -34,7 +34,7 @@ public sealed class ShardedContrastiveStep
     public DistillationObjective Objective { get; }
 
     /// <summary>How the runtime must combine the trainers' parameter gradients: always <see cref="GradientReduction.Sum"/>.</summary>
-    public GradientReduction ParameterGradientReduction => GradientReduction.Sum;
+    public static GradientReduction ParameterGradientReduction => GradientReduction.Sum;
 
     /// <summary>
     /// Computes the global loss and accumulates this trainer's share of the parameter gradients into its

@@ -34,6 +34,7 @@ public sealed class ActivationCheckpoint : autograd.MultiTensorFunction<Activati
         return [piece(inputs).MoveToOuterDisposeScope()];
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1725", Justification = "TorchSharp's base names it grad_outputs; our parameters are camelCase")]
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradOutputs)
     {
         var piece = (Func<Tensor?[], Tensor>)ctx.get_data(PieceKey);

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace TinyClip.Model;
 
 /// <summary>
-/// Structured masks for one tower (automatic weight inheritance, docs/inheritance.md), threaded through
+/// Structured masks for one tower (automatic weight inheritance, docs/method.md), threaded through
 /// the forward. Any of them may be null (= all ones).
 /// <list type="bullet">
 /// <item><see cref="Heads"/> (L, H) scales each head's attention output before out_proj.</item>

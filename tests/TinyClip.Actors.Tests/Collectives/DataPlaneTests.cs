@@ -39,7 +39,7 @@ public class DataPlaneTests
     }
 
     [Fact]
-    public void A_peer_whose_socket_vanishes_mid_transfer_fails_the_call_quickly_naming_the_node()
+    public async Task A_peer_whose_socket_vanishes_mid_transfer_fails_the_call_quickly_naming_the_node()
     {
         // Node 1 is a bare actor system whose endpoint points to a socket that reads part of the data, then resets.
         using var nodes = RemoteNodes.Start(1);
@@ -66,7 +66,7 @@ public class DataPlaneTests
         var aborted = Assert.Throws<CollectiveAbortedException>(() => member.AllReduceSum(new float[10_000_000], new CollectiveTag(3, 4, "grads")));
         clock.Stop();
 
-        Assert.True(vanishing.Wait(Limit));
+        await vanishing.WaitAsync(Limit);
         Assert.True(received >= 2 << 20);
         Assert.Contains($"node {peerAddress} left during generation 3, step 4", aborted.Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed} to notice the vanished peer");

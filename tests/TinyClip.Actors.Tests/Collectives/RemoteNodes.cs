@@ -3,6 +3,7 @@ using Akka.Configuration;
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Collectives;
 

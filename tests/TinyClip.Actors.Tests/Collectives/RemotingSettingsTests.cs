@@ -1,6 +1,7 @@
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Collectives;
 

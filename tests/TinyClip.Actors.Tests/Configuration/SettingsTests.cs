@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Feeding;
+using TinyClip.Configuration;
 using TinyClip.Data;
 
 namespace TinyClip.Actors.Tests.Configuration;

@@ -2,6 +2,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TinyClip.Actors.Evaluation;
 using TinyClip.Actors.Tests.Feeding;
+using TinyClip.Configuration;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Writing;
@@ -55,7 +56,7 @@ public sealed class LargeSetTests : IDisposable
             new TextConfig(24, tokenizer.VocabularySize, TowerShape.Uniform(16, 1, 1, 16, 32)));
         using var model = ClipModel.Create(config, seed: 1);
         var prompts = ZeroShotPrompts.Read(Path.Combine(_directory, "classes.txt"), "");
-        var source = await EvaluationSource.OpenAsync([data], prompts, DataSettings.Default, tokenizer, maxSamples: 0, new QuarantineLog());
+        var source = await EvaluationSource.OpenAsync([data], prompts, DataSettingsConfig.Reference, tokenizer, maxSamples: 0, new QuarantineLog());
         GC.Collect();
         GC.WaitForPendingFinalizers();
 

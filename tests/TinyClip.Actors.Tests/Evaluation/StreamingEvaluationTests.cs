@@ -1,6 +1,7 @@
 using TinyClip.Actors.Evaluation;
 using TinyClip.Actors.Tests.Feeding;
 using TinyClip.Actors.Training;
+using TinyClip.Configuration;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
@@ -26,7 +27,7 @@ public sealed class StreamingEvaluationTests : IDisposable
         if (!File.Exists(Path.Combine(_directory, "classes.txt")))
             await SyntheticDataset.WriteAsync(new SynthOptions(_directory, TrainCount: 0, ValCount: 37, ImageSize: 32, RowsPerFile: 20, RowGroupSize: 5));
         var prompts = withClasses ? ZeroShotPrompts.Read(Path.Combine(_directory, "classes.txt"), Path.Combine(_directory, "templates.txt")) : null;
-        return await EvaluationSource.OpenAsync([Path.Combine(_directory, "val")], prompts, DataSettings.Default, _tokenizer, maxSamples, new QuarantineLog());
+        return await EvaluationSource.OpenAsync([Path.Combine(_directory, "val")], prompts, DataSettingsConfig.Reference, _tokenizer, maxSamples, new QuarantineLog());
     }
 
     private static IEnumerable<TrainingBatch> Batches(EvaluationSource source, ClipModel model, int batchSize) =>

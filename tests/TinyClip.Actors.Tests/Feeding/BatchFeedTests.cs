@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using TinyClip.Actors.Feeding;
+using TinyClip.Configuration;
 using TinyClip.Data;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
@@ -103,24 +104,49 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
     }
 
     [Fact]
-    public void The_shipped_hocon_gives_the_documented_defaults()
+    public void The_shipped_hocon_detects_columns_and_names_a_dispatcher_that_exists()
     {
         var settings = DataSettingsConfig.FromConfig(FeedFixture.DataConfig());
-        Assert.Equal(Data.Settings.DataSettings.Default with { Columns = settings.Columns }, settings);
         Assert.Equal(new Data.Settings.ColumnNames(), settings.Columns);
         Assert.True(Sys.Dispatchers.HasDispatcher(settings.Stream.DecodeDispatcher));
-        var overridden = DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.order.batch-size = 32, tinyclip.data.columns.caption = title"));
-        Assert.Equal((32, "title"), (overridden.Order.BatchSize, overridden.Columns.Caption));
-        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.order.batch-size = 0")));
+        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(Layer("tinyclip.data.order.batch-size = 0")));
     }
+
+    [Fact]
+    public void Every_data_setting_is_read_from_hocon()
+    {
+        var settings = DataSettingsConfig.FromConfig(Layer("""
+            tinyclip.data {
+              columns { image = img, caption = txt, key = k, label = y }
+              decode { image-size = 32, context-length = 16, max-pixels = 1000, allocation-limit-mb = 8, min-scale = 0.5, max-scale = 0.8 }
+              order { seed = 3, batch-size = 8, window-row-groups = 2, lanes = 4 }
+              stream { read-ahead-windows = 3, decode-parallelism = 5, batches-in-flight = 6, decode-dispatcher = d, quarantine-file = q.jsonl }
+              stream { read-retries = 7, read-retry-backoff = 1s }
+              manifest.parallel-reads = 9
+            }
+            """));
+        Assert.Equal(new Data.Settings.DataSettings(new Data.Settings.ColumnNames("img", "txt", "k", "y"),
+            new Data.Settings.DecodeSettings(32, 16, 1000, 8, 0.5, 0.8), new Data.Settings.OrderSettings(3, 8, 2, 4),
+            new Data.Settings.StreamSettings(3, 5, 6, "d", "q.jsonl", 7, TimeSpan.FromSeconds(1)), new Data.Settings.ManifestSettings(9)), settings);
+    }
+
+    [Fact]
+    public void A_data_setting_missing_from_the_configuration_is_named()
+    {
+        var error = Assert.Throws<InvalidSettingException>(() => DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.order.batch-size = 32")));
+        Assert.StartsWith("Invalid setting 'tinyclip.data.columns.image': missing", error.Message);
+    }
+
+    /// <summary>A user's layer over reference.conf, as every configuration of the program is.</summary>
+    private static Config Layer(string hocon) => ConfigurationFactory.ParseString(hocon).WithFallback(TinyClipConfig.Reference);
 
     [Fact]
     public void The_read_retry_settings_are_read_and_checked()
     {
-        var stream = DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.stream { read-retries = 2, read-retry-backoff = 1s }")).Stream;
+        var stream = DataSettingsConfig.FromConfig(Layer("tinyclip.data.stream { read-retries = 2, read-retry-backoff = 1s }")).Stream;
         Assert.Equal((2, TimeSpan.FromSeconds(1)), (stream.ReadRetries, stream.ReadRetryBackoff));
-        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.stream.read-retries = -1")));
-        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(ConfigurationFactory.ParseString("tinyclip.data.stream.read-retry-backoff = 2m")));
+        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(Layer("tinyclip.data.stream.read-retries = -1")));
+        Assert.Throws<DataConfigurationException>(() => DataSettingsConfig.FromConfig(Layer("tinyclip.data.stream.read-retry-backoff = 2m")));
     }
 
     private static async Task<List<TrainingBatch>> TakeAsync(IAsyncEnumerable<TrainingBatch> batches, int count)

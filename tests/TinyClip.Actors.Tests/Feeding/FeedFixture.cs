@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Feeding;
+using TinyClip.Configuration;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
@@ -42,7 +43,7 @@ public static class FeedFixture
         };
         settings = adjust?.Invoke(settings) ?? settings;
         var quarantine = new QuarantineLog();
-        var manifest = await DatasetManifest.BuildAsync([directory], settings.Columns, quarantine);
+        var manifest = await DatasetManifest.BuildAsync([directory], settings.Columns, quarantine, FooterReads.FromFiles(settings.Manifest));
         return new BatchPipeline(manifest, settings, new LetterTokenizer(), quarantine);
     }
 }

@@ -13,7 +13,7 @@ public sealed class JournalErrorsTests
         Assert.Same(Locked, JournalErrors.DatabaseErrorIn(Locked));
         Assert.Same(Locked, JournalErrors.DatabaseErrorIn(new InvalidOperationException("write failed", Locked)));
         // As Akka.Persistence.Sql reports a PostgreSQL restart: a failed rollback beside the error, inside an aggregate.
-        var aggregate = new AggregateException("rolling back failed", new ObjectDisposedException("NpgsqlTransaction", new Exception("transaction", Locked)));
+        var aggregate = new AggregateException("rolling back failed", new ObjectDisposedException("NpgsqlTransaction", new InvalidOperationException("transaction", Locked)));
         Assert.Same(Locked, JournalErrors.DatabaseErrorIn(aggregate));
         Assert.Same(Locked, JournalErrors.DatabaseErrorIn(new AggregateException(new TimeoutException(), Locked)));
     }
@@ -21,7 +21,7 @@ public sealed class JournalErrorsTests
     [Fact]
     public void Anything_else_is_no_database_error()
     {
-        Assert.Null(JournalErrors.DatabaseErrorIn(new NullReferenceException()));
+        Assert.Null(JournalErrors.DatabaseErrorIn(new InvalidCastException()));
         Assert.Null(JournalErrors.DatabaseErrorIn(new AggregateException(new InvalidCastException(), new IOException("disk"))));
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Persistence;
 

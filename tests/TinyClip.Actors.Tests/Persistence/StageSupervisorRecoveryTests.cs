@@ -1,3 +1,4 @@
+using TinyClip.Configuration;
 using TinyClip.Data.Ordering;
 using Akka.Actor;
 using Akka.Configuration;
@@ -34,7 +35,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
     private static TrainerNode Local(IActorRef workers) => new("local", workers, new[] { "cpu", "cpu" });
 
     [Fact]
-    public void A_restarted_supervisor_replays_its_journal_and_resumes_at_the_last_checkpoint()
+    public async Task A_restarted_supervisor_replays_its_journal_and_resumes_at_the_last_checkpoint()
     {
         var plan = Plan(TwoStages);
         using (var first = new AkkaTestKit(SystemConfig))
@@ -49,7 +50,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
             supervisor.Tell(new CheckpointWritten("t", 1, 10, 640, new Cursor(10, [new LanePosition(0, 10)]), "t-10.safetensors", "aa"));
             supervisor.Tell(new CheckpointWritten("t", 1, 20, 1280, new Cursor(20, [new LanePosition(0, 20)]), "t-20.safetensors", "bb"));
             supervisor.Tell(new CheckpointWritten("t", 7, 25, 1600, new Cursor(25, [new LanePosition(0, 25)]), "stale-generation.safetensors", "cc"));
-            var history = supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult();
+            var history = await supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait);
             Assert.Equal(2, history.Events.OfType<CheckpointCommitted>().Count());
         }
 
@@ -78,7 +79,7 @@ public sealed class StageSupervisorRecoveryTests : IDisposable
         recovered.Tell(new EvaluationFinished("s", 20, new Dictionary<string, double> { ["zero_shot_top1"] = 0.7 }));
         Assert.True(listener2.ExpectMsg<RunFinished>(Wait).Succeeded);
 
-        var events = recovered.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult().Events;
+        var events = (await recovered.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait)).Events;
         Assert.Equal(
             new[] { "RunPlanned", "WorkersChanged", "StageStarted", "CheckpointCommitted", "CheckpointCommitted", "StageCompleted",
                     "StageStarted", "StageCompleted", "EvalRecorded", "EvalRecorded", "RunCompleted" },

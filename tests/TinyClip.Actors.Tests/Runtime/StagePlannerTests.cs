@@ -2,6 +2,7 @@ using Akka.Configuration;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Runtime;
 
@@ -41,8 +42,8 @@ public sealed class StagePlannerTests
     [Fact]
     public void A_journal_from_before_manifest_hashes_continues()
     {
-        var planned = (RunPlanned)System.Text.Json.JsonSerializer.Deserialize(
-            """{"PlanHash":"PLAN","Stages":["s"],"At":"1970-01-01T00:00:00+00:00"}""", typeof(RunPlanned), TinyClipSerializer.Json)!;
+        var planned = System.Text.Json.JsonSerializer.Deserialize<RunPlanned>(
+            """{"PlanHash":"PLAN","Stages":["s"],"At":"1970-01-01T00:00:00+00:00"}""", TinyClipSerializer.Json)!;
         var planner = new StagePlanner(Plan, 42, RunManifest);
         var history = RunHistory.From([planned with { PlanHash = planner.Planned(DateTimeOffset.UnixEpoch).PlanHash }]);
         Assert.Null(planned.ManifestHash);

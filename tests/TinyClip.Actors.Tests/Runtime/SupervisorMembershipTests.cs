@@ -1,3 +1,4 @@
+using TinyClip.Configuration;
 using TinyClip.Data.Ordering;
 using Akka.Actor;
 using Akka.Configuration;
@@ -39,7 +40,7 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
     private static void Register(TestProbe agent, IActorRef supervisor, string address, params string[] devices) =>
         agent.Send(supervisor, new RegisterNode(address, devices, RunManifest));
 
-    private RunHistoryReply History(IActorRef supervisor) => supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult();
+    private static RunHistoryReply History(IActorRef supervisor) => supervisor.Ask<RunHistoryReply>(GetRunHistory.Instance, Wait).GetAwaiter().GetResult();
 
     [Fact]
     public void The_first_generation_waits_for_enough_trainers_and_ranks_nodes_by_address()
@@ -159,7 +160,7 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
     }
 
     [Fact]
-    public void A_refused_node_ends_failed_with_the_reason()
+    public async Task A_refused_node_ends_failed_with_the_reason()
     {
         var supervisor = CreateTestProbe();
         var completion = new TaskCompletionSource<RunFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -168,8 +169,8 @@ public sealed class SupervisorMembershipTests : AkkaTestKit, IDisposable
 
         supervisor.Reply(new NodeRefused("its training data differs"));
 
-        Assert.True(completion.Task.Wait(Wait));
-        Assert.Equal(new RunFinished(false, "its training data differs"), completion.Task.Result);
+        var finished = await completion.Task.WaitAsync(Wait);
+        Assert.Equal(new RunFinished(false, "its training data differs"), finished);
     }
 
     [Fact]

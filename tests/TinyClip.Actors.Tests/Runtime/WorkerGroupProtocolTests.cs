@@ -5,6 +5,7 @@ using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Runtime;
 using TinyClip.Actors.Tests.Training;
 using TinyClip.Actors.Training;
+using TinyClip.Configuration;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Model;

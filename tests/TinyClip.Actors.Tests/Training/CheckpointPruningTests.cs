@@ -19,7 +19,7 @@ public sealed class CheckpointPruningTests : IDisposable
         return checkpoints;
     }
 
-    private IEnumerable<long> Remaining(StageCheckpoints checkpoints) =>
+    private static IEnumerable<long> Remaining(StageCheckpoints checkpoints) =>
         Directory.GetFiles(checkpoints.Directory, "step-*.safetensors").Where(f => !f.Contains(".optim."))
             .Select(f => long.Parse(Path.GetFileNameWithoutExtension(f)["step-".Length..])).Order();
 

@@ -15,7 +15,7 @@ public sealed class ResumeCheckpointTests : IDisposable
     {
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
         var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10));
-        TrainerSetup Setup(StageAssignment assignment) => new(assignment, 0, 1, assignment.ResumeFrom.FirstOrDefault()?.Cursor ?? TrainingFixtures.Start, true, "cpu",
+        TrainerSetup Setup(StageAssignment assignment) => new(assignment, 0, 1, (assignment.ResumeFrom.Count > 0 ? assignment.ResumeFrom[0].Cursor : TrainingFixtures.Start), true, "cpu",
             _directory, TrainingFixtures.VocabularySize, KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
         static Dictionary<string, float[]> Weights(TrainerCore core) =>
             core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());

@@ -1,6 +1,7 @@
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
+using TinyClip.Configuration;
 
 namespace TinyClip.Actors.Tests.Training;
 

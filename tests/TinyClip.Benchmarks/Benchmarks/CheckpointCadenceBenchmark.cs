@@ -1,6 +1,10 @@
+using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
 using TinyClip.Benchmarks.Harness;
+using TinyClip.Configuration;
+using TinyClip.Data.Manifest;
 using TinyClip.Data.Quarantine;
+using TinyClip.Data.Reading;
 
 namespace TinyClip.Benchmarks.Benchmarks;
 
@@ -24,8 +28,9 @@ public sealed class CheckpointCadenceBenchmark : IBenchmark
         using var scratch = new TempDirectory("checkpoints");
         var train = await SyntheticShards.WriteAsync(scratch.Sub("data"), Rows, ImageSize, RowGroupSize, cancellationToken);
         var quarantine = new QuarantineLog();
-        var manifest = await TinyClip.Data.Manifest.DatasetManifest.BuildAsync([train], new TinyClip.Data.Settings.ColumnNames(), quarantine, cancellationToken);
-        await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, cancellationToken);
+        var data = DataSettingsConfig.Reference;
+        var manifest = await DatasetManifest.BuildAsync([train], new TinyClip.Data.Settings.ColumnNames(), quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
+        await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken);
         var tokenizer = Path.Combine(scratch.Sub("tokenizer"), "tokenizer", "merges.txt");
 
         var everyStep = new List<double>();

@@ -2,6 +2,7 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
 using TinyClip.Benchmarks.Harness;
+using TinyClip.Configuration;
 using TinyClip.Data;
 using TinyClip.Data.Imaging;
 using TinyClip.Data.Settings;
@@ -37,7 +38,7 @@ public sealed class DecodeThroughputBenchmark : IBenchmark
         {
             cancellationToken.ThrowIfCancellationRequested();
             var jpegs = Enumerable.Range(0, images).Select(i => PaintJpeg(source, i)).ToArray();
-            var decoder = new ImageDecoder(new DecodeSettings(ImageSize: output));
+            var decoder = new ImageDecoder(DataSettingsConfig.Reference.Decode with { ImageSize = output });
             var crop = new RandomResizedCrop(output, 0.9, 1.0);
             var pixels = new byte[3 * output * output];
             void Ours()

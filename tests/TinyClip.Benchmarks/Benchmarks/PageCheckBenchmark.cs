@@ -1,3 +1,4 @@
+using TinyClip.Configuration;
 using TinyClip.Data.Reading.Guard;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Data.Manifest;
@@ -28,7 +29,8 @@ public sealed class PageCheckBenchmark : IBenchmark
         var paths = Directory.GetFiles(train, "*.parquet").Order().ToArray();
         var quarantined = new List<QuarantineEntry>();
         var quarantine = new QuarantineLog(quarantined);
-        var manifest = await DatasetManifest.BuildAsync(paths, new TinyClip.Data.Settings.ColumnNames(), quarantine, cancellationToken);
+        var data = DataSettingsConfig.Reference;
+        var manifest = await DatasetManifest.BuildAsync(paths, new TinyClip.Data.Settings.ColumnNames(), quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
 
         var checkTimes = new List<double>();
         var readTimes = new List<double>();
@@ -38,7 +40,7 @@ public sealed class PageCheckBenchmark : IBenchmark
             double check = await Stopwatches.TimeAsync(async () => chunks = await CheckEveryChunkAsync(paths, cancellationToken));
             double read = await Stopwatches.TimeAsync(async () =>
             {
-                foreach (var group in manifest.RowGroups) await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.Default, cancellationToken);
+                foreach (var group in manifest.RowGroups) await RowGroupReader.ReadAsync(manifest, group, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken: cancellationToken);
             });
             if (r < 0) continue;
             checkTimes.Add(check * 1000);

@@ -6,10 +6,12 @@ using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
 using TinyClip.Actors.Training;
 using TinyClip.Benchmarks.Harness;
+using TinyClip.Configuration;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
+using TinyClip.Data.Reading;
 using TinyClip.Data.Text;
 using TinyClip.Model;
 
@@ -37,9 +39,9 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
         var quarantine = new QuarantineLog();
         var reference = TinyClipConfig.Reference;
         var data = DataSettingsConfig.FromConfig(reference);
-        var manifest = await DatasetManifest.BuildAsync([train], data.Columns, quarantine, cancellationToken);
+        var manifest = await DatasetManifest.BuildAsync([train], data.Columns, quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
         // Learned once and given to every run, so repeats do not re-learn it and both sides use the same token ids.
-        var tokenizer = await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, cancellationToken);
+        var tokenizer = await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken);
         var tokenizerPath = Path.Combine(scratch.Sub("tokenizer"), "tokenizer", "merges.txt");
         var batches = await DecodeOnceAsync(manifest, data, tokenizer, quarantine, steps, cancellationToken);
 

@@ -3,6 +3,7 @@ using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Monitoring;
 using TinyClip.Actors.Persistence;
 using TinyClip.Actors.Runtime;
+using TinyClip.Configuration;
 
 namespace TinyClip.Benchmarks.Harness;
 

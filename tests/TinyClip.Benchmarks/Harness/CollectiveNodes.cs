@@ -6,6 +6,7 @@ using Akka.Configuration;
 using TinyClip.Actors.Cluster;
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
+using TinyClip.Configuration;
 
 namespace TinyClip.Benchmarks.Harness;
 

@@ -11,8 +11,8 @@ public static class LoopbackTcp
     public static async Task<double> ThroughputAsync(TimeSpan duration, int chunkBytes, CancellationToken cancellationToken)
     {
         var (client, server) = await ConnectedPairAsync(cancellationToken);
-        using var _client = client;
-        using var _server = server;
+        using var ownedClient = client;
+        using var ownedServer = server;
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var writer = Task.Run(async () =>
@@ -40,8 +40,8 @@ public static class LoopbackTcp
     public static async Task<double> RawTcpExchangeSecondsAsync(long bytes, int writeBytes, CancellationToken cancellationToken)
     {
         var (client, server) = await ConnectedPairAsync(cancellationToken);
-        using var _client = client;
-        using var _server = server;
+        using var ownedClient = client;
+        using var ownedServer = server;
         var clock = Stopwatch.StartNew();
         await Task.WhenAll(Push(client.GetStream()), Pull(client.GetStream()), Push(server.GetStream()), Pull(server.GetStream()));
         return clock.Elapsed.TotalSeconds;

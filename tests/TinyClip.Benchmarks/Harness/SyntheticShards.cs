@@ -1,6 +1,7 @@
 using Akka.Actor;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Feeding;
+using TinyClip.Configuration;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
@@ -26,7 +27,7 @@ public static class SyntheticShards
     public static async Task<BatchPipeline> PipelineAsync(string trainDirectory, DataSettings settings, CancellationToken cancellationToken)
     {
         var quarantine = new QuarantineLog();
-        var manifest = await DatasetManifest.BuildAsync([trainDirectory], settings.Columns, quarantine, cancellationToken);
+        var manifest = await DatasetManifest.BuildAsync([trainDirectory], settings.Columns, quarantine, FooterReads.FromFiles(settings.Manifest), cancellationToken);
         return new BatchPipeline(manifest, settings, new HashTokenizer(1024), quarantine);
     }
 

@@ -67,6 +67,7 @@ public sealed class CompactBytes
         return this;
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "Thrift's compact protocol names the type DOUBLE")]
     public CompactBytes Double(double value)
     {
         foreach (var b in BitConverter.GetBytes(value)) Raw(b);

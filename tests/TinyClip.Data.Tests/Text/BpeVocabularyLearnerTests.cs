@@ -14,9 +14,9 @@ public sealed class BpeVocabularyLearnerTests : IDisposable
         .. Enumerable.Repeat("a big blue circle", 30),
     ];
 
-    private readonly TemporaryDirectory directory = new();
+    private readonly TemporaryDirectory _directory = new();
 
-    public void Dispose() => directory.Dispose();
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public void The_most_frequent_pair_is_merged_first()
@@ -63,7 +63,7 @@ public sealed class BpeVocabularyLearnerTests : IDisposable
     public void The_target_size_is_reached_exactly_when_the_corpus_allows()
     {
         var merges = BpeVocabularyLearner.Learn(SyntheticCorpus(2_000, seed: 3), 1_000);
-        var path = directory.File("learned.txt");
+        var path = _directory.File("learned.txt");
         BpeVocabularyLearner.WriteMergesFile(path, merges);
 
         Assert.Equal(1_000 - 514, merges.Count);
@@ -89,7 +89,7 @@ public sealed class BpeVocabularyLearnerTests : IDisposable
     {
         var corpus = SyntheticCorpus(2_000, seed: 11).Concat(["Café &amp; Crème brûlée 🍰", "日本語 テキスト"]).ToList();
         var merges = BpeVocabularyLearner.Learn(corpus, 1_500);
-        var path = directory.File(fileName);
+        var path = _directory.File(fileName);
 
         BpeVocabularyLearner.WriteMergesFile(path, merges);
         var tokenizer = ClipTokenizer.FromFile(path);
@@ -101,7 +101,7 @@ public sealed class BpeVocabularyLearnerTests : IDisposable
     [Fact]
     public void The_written_file_has_the_version_header_and_one_merge_per_line()
     {
-        var path = directory.File("merges.txt");
+        var path = _directory.File("merges.txt");
 
         BpeVocabularyLearner.WriteMergesFile(path, [("a", "b</w>"), ("Ġ", "c")]);
 

@@ -12,14 +12,14 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
         "a photo of a cat", "Fish &amp; chips, 2 for £5!", "naïve résumé 🐱", "the quick brown fox jumps over the lazy dog",
     ];
 
-    private readonly TemporaryDirectory directory = new();
+    private readonly TemporaryDirectory _directory = new();
 
-    public void Dispose() => directory.Dispose();
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public void A_plain_text_copy_of_the_merges_file_gives_the_same_ids()
     {
-        var plain = directory.File("bpe.txt");
+        var plain = _directory.File("bpe.txt");
         File.WriteAllLines(plain, ["\"bpe_simple_vocab_16e6.txt#version: 0.2", .. SharedClipVocabulary.MergeLines()]);
 
         AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(plain));
@@ -28,29 +28,29 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     [Fact]
     public void Hugging_face_vocab_json_and_merges_txt_give_the_same_ids()
     {
-        WriteHuggingFaceFiles(directory.FullPath, SharedClipVocabulary.MergeLines());
+        WriteHuggingFaceFiles(_directory.FullPath, SharedClipVocabulary.MergeLines());
 
-        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(directory.FullPath));
+        AssertSameIds(SharedClipVocabulary.Tokenizer, ClipTokenizer.FromFile(_directory.FullPath));
     }
 
     [Fact]
     public void Hugging_face_files_are_found_from_the_directory_or_either_file()
     {
         string[] mergeLines = ["a b</w>", "c a", "ca t</w>"];
-        WriteHuggingFaceFiles(directory.FullPath, mergeLines);
+        WriteHuggingFaceFiles(_directory.FullPath, mergeLines);
         var expected = ClipTokenizer.FromMerges([("a", "b</w>"), ("c", "a"), ("ca", "t</w>")]);
 
-        AssertSameIds(expected, ClipTokenizer.FromFile(directory.FullPath));
-        AssertSameIds(expected, ClipTokenizer.FromFile(directory.File("vocab.json")));
-        AssertSameIds(expected, ClipTokenizer.FromFile(directory.File("merges.txt")));
+        AssertSameIds(expected, ClipTokenizer.FromFile(_directory.FullPath));
+        AssertSameIds(expected, ClipTokenizer.FromFile(_directory.File("vocab.json")));
+        AssertSameIds(expected, ClipTokenizer.FromFile(_directory.File("merges.txt")));
     }
 
     [Fact]
     public void Hugging_face_ids_are_taken_from_vocab_json()
     {
-        WriteHuggingFaceFiles(directory.FullPath, ["a b</w>", "c a", "ca t</w>"], ("ab</w>", "cat</w>"));
+        WriteHuggingFaceFiles(_directory.FullPath, ["a b</w>", "c a", "ca t</w>"], ("ab</w>", "cat</w>"));
 
-        var tokenizer = ClipTokenizer.FromFile(directory.FullPath);
+        var tokenizer = ClipTokenizer.FromFile(_directory.FullPath);
 
         Assert.Equal([512], tokenizer.EncodeIds("cat")); // "cat</w>" took the id of "ab</w>", 512
         Assert.Equal([514], tokenizer.EncodeIds("ab"));
@@ -61,7 +61,7 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     [Fact]
     public void A_missing_file_is_named_in_the_error()
     {
-        var missing = directory.File("nope.txt.gz");
+        var missing = _directory.File("nope.txt.gz");
 
         var error = Assert.Throws<FileNotFoundException>(() => ClipTokenizer.FromFile(missing));
 
@@ -71,9 +71,9 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     [Fact]
     public void A_vocab_json_without_merges_txt_is_an_error()
     {
-        File.WriteAllText(directory.File("vocab.json"), "{\"a\": 0}");
+        File.WriteAllText(_directory.File("vocab.json"), "{\"a\": 0}");
 
-        var error = Assert.Throws<FileNotFoundException>(() => ClipTokenizer.FromFile(directory.FullPath));
+        var error = Assert.Throws<FileNotFoundException>(() => ClipTokenizer.FromFile(_directory.FullPath));
 
         Assert.Contains("merges.txt", error.Message);
     }
@@ -86,7 +86,7 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     [InlineData("#version: 0.2\ni n\nzz q\n", "merge 2 uses token 'zz', which is not in the vocabulary")]
     public void A_malformed_merges_file_is_named_with_what_is_wrong(string content, string expectedMessage)
     {
-        var path = directory.File("bad.txt");
+        var path = _directory.File("bad.txt");
         File.WriteAllText(path, content);
 
         var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromFile(path));
@@ -98,7 +98,7 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     [Fact]
     public void A_corrupt_gzip_file_is_named_in_the_error()
     {
-        var path = directory.File("broken.txt.gz");
+        var path = _directory.File("broken.txt.gz");
         File.WriteAllBytes(path, [0x1F, 0x8B, 0x08, 0x00, 0x42, 0x42, 0x42, 0x42, 0x42]);
 
         var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromFile(path));
@@ -113,19 +113,19 @@ public sealed class ClipTokenizerLoadingTests : IDisposable
     [InlineData("{\"a\": 0, \"b\": 5}", "ids must be distinct and run from 0 to 1")]
     public void A_malformed_vocab_json_is_named_with_what_is_wrong(string content, string expectedMessage)
     {
-        File.WriteAllText(directory.File("vocab.json"), content);
-        File.WriteAllText(directory.File("merges.txt"), "#version: 0.2\n");
+        File.WriteAllText(_directory.File("vocab.json"), content);
+        File.WriteAllText(_directory.File("merges.txt"), "#version: 0.2\n");
 
-        var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromFile(directory.FullPath));
+        var error = Assert.Throws<InvalidDataException>(() => ClipTokenizer.FromFile(_directory.FullPath));
 
-        Assert.Contains(directory.File("vocab.json"), error.Message);
+        Assert.Contains(_directory.File("vocab.json"), error.Message);
         Assert.Contains(expectedMessage, error.Message);
     }
 
     [Fact]
     public void Trailing_blank_lines_and_a_header_only_file_are_accepted()
     {
-        var path = directory.File("bytes-only.txt");
+        var path = _directory.File("bytes-only.txt");
         File.WriteAllText(path, "#version: 0.2\na b</w>\n\n\n");
 
         var tokenizer = ClipTokenizer.FromFile(path);

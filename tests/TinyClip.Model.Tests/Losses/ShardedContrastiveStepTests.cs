@@ -90,7 +90,7 @@ public class ShardedContrastiveStepTests
             var step = new ShardedContrastiveStep(objective);
             var result = step.Run(local[k], offsets[k], gathered, gatheredTeacher, replicas[k].LogitScale, teacher.LogitScale);
             losses.Add(result.Loss);
-            reduction = step.ParameterGradientReduction;
+            reduction = ShardedContrastiveStep.ParameterGradientReduction;
         }
 
         // The all-reduce, with the rule the step class states.

@@ -10,6 +10,7 @@ public enum ThriftCompactType : byte
     I16 = 4,
     I32 = 5,
     I64 = 6,
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "Thrift's compact protocol names the type DOUBLE")]
     Double = 7,
     Binary = 8,
     List = 9,
@@ -29,6 +30,7 @@ public sealed record ThriftValueShape(ThriftCompactType Type, ThriftValueShape? 
     public static readonly ThriftValueShape I16 = new(ThriftCompactType.I16);
     public static readonly ThriftValueShape I32 = new(ThriftCompactType.I32);
     public static readonly ThriftValueShape I64 = new(ThriftCompactType.I64);
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "Thrift's compact protocol names the type DOUBLE")]
     public static readonly ThriftValueShape Double = new(ThriftCompactType.Double);
     public static readonly ThriftValueShape Binary = new(ThriftCompactType.Binary);
 

@@ -1,6 +1,6 @@
 using Akka.Configuration;
 
-namespace TinyClip.Actors.Configuration;
+namespace TinyClip.Configuration;
 
 /// <summary>
 /// Typed, validated reads of HOCON values. Akka's own getters throw parser exceptions that do not say which
@@ -8,6 +8,7 @@ namespace TinyClip.Actors.Configuration;
 /// </summary>
 /// <remarks><paramref name="displayPrefix"/> is the key users see in messages when the values were read from a
 /// merged block (a plan stage falling back to stage-defaults).</remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "each read is named for the HOCON value type it reads")]
 public sealed class SettingsReader(Config config, string prefix, string? displayPrefix = null)
 {
     public Config Config { get; } = config;
@@ -88,11 +89,14 @@ public sealed class SettingsReader(Config config, string prefix, string? display
 
     public bool IsList(string relative) => Config.HasPath(PathOf(relative)) && Config.GetValue(PathOf(relative)).IsArray();
 
-    public TimeSpan Duration(string relative)
+    /// <param name="allowZero">Whether 0 (e.g. no back-off) is a valid value; negative durations never are.</param>
+    public TimeSpan Duration(string relative, bool allowZero = false)
     {
         var key = Key(relative);
+        String(relative, allowEmpty: false);
         var value = Read(key, () => Config.GetTimeSpan(PathOf(relative), null, allowInfinite: false));
-        if (value <= TimeSpan.Zero) throw new InvalidSettingException(key, "must be a positive duration such as 2s");
+        if (value < TimeSpan.Zero || (value == TimeSpan.Zero && !allowZero))
+            throw new InvalidSettingException(key, allowZero ? "must not be negative" : "must be a positive duration such as 2s");
         return value;
     }
 

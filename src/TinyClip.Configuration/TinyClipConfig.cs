@@ -1,7 +1,7 @@
 using System.Reflection;
 using Akka.Configuration;
 
-namespace TinyClip.Actors.Configuration;
+namespace TinyClip.Configuration;
 
 /// <summary>
 /// Composes the configuration in one place at start-up: --set overrides, then the user's file (or the embedded

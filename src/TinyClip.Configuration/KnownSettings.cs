@@ -1,7 +1,7 @@
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
 
-namespace TinyClip.Actors.Configuration;
+namespace TinyClip.Configuration;
 
 /// <summary>
 /// The settings reference.conf defines, and the check that a user's layer sets no other: a misspelt key would otherwise
@@ -25,6 +25,9 @@ public sealed class KnownSettings
         _stageKeys = _settings.Where(p => p.StartsWith(StageDefaults + ".", StringComparison.Ordinal))
             .Select(p => p[(StageDefaults.Length + 1)..]).ToArray();
     }
+
+    /// <summary>Every leaf setting under <c>tinyclip</c> that the reference defines, as dotted paths.</summary>
+    public IReadOnlyCollection<string> Settings => _settings;
 
     /// <summary>Refuses the first setting of <paramref name="layer"/> that is not known, naming the nearest known one.</summary>
     public void EnsureKnown(Config layer)
