@@ -1,10 +1,4 @@
-using TinyClip.Actors.Configuration;
-using TinyClip.Actors.Training;
 using TinyClip.Benchmarks.Harness;
-using TinyClip.Configuration;
-using TinyClip.Data.Manifest;
-using TinyClip.Data.Quarantine;
-using TinyClip.Data.Reading;
 
 namespace TinyClip.Benchmarks.Benchmarks;
 
@@ -26,12 +20,7 @@ public sealed class CheckpointCadenceBenchmark : IBenchmark
         int repeats = options.Pick(1, Math.Min(5, options.Repeats));
         int threads = TrainingThread.LibTorchThreads();
         using var scratch = new TempDirectory("checkpoints");
-        var train = await SyntheticShards.WriteAsync(scratch.Sub("data"), Rows, ImageSize, RowGroupSize, cancellationToken);
-        var quarantine = new QuarantineLog();
-        var data = DataSettingsConfig.Reference;
-        var manifest = await DatasetManifest.BuildAsync([train], new TinyClip.Data.Settings.ColumnNames(), quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
-        await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken);
-        var tokenizer = Path.Combine(scratch.Sub("tokenizer"), "tokenizer", "merges.txt");
+        var (train, tokenizer) = await PreparedShards.WriteAsync(scratch, Rows, ImageSize, RowGroupSize, cancellationToken);
 
         var everyStep = new List<double>();
         var rare = new List<double>();
