@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Evaluation;
-using TinyClip.Actors.Runtime;
 using TinyClip.Configuration;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
@@ -62,7 +61,6 @@ public static class EvalCommand
         if (request.MaxSamples < 0) throw new InvalidSettingException("--max-samples", "must be 0 (all) or positive");
         if (request.Templates is not null && request.Classes is null) throw new InvalidSettingException("--templates", "prompt templates need --classes");
         var device = DeviceName.Available(request.Device, "--device");
-        MallocArenas.Apply(TinyClipConfig.Reference);
         var prompts = ZeroShotPrompts.Read(request.Classes ?? "", request.Templates ?? "");
         using var model = CheckpointModel.Load(request.Checkpoint, request.AllowPickle, request.DescribedHints);
         model.to(device);

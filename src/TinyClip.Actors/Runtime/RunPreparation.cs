@@ -71,7 +71,7 @@ public sealed record PreparedRun(
 
 /// <summary>
 /// Prepares a run's inputs: generates the synthetic dataset when asked and missing, builds the training manifest,
-/// learns (or loads) the tokenizer, resolves the devices and sets libtorch's threads and the malloc arenas. Every process of a cluster run
+/// learns (or loads) the tokenizer, resolves the devices and sets libtorch's threads. Every process of a cluster run
 /// does this on the shared run directory; what is written (data, manifest, tokenizer) is a function of the settings
 /// and the data, and the writing happens under <c>prepare.lock</c>, so the first process writes it and the others read
 /// it (the manifest after checking it against their own files, see <see cref="ManifestStore"/>).
@@ -82,7 +82,6 @@ public static class RunPreparation
     {
         var run = RunSettings.Read(config);
         var plan = PlanSettings.Read(config);
-        MallocArenas.Apply(config);
         var data = DataSettingsConfig.FromConfig(config);
         var runDirectory = Path.GetFullPath(run.Directory);
         Directory.CreateDirectory(runDirectory);

@@ -7,7 +7,7 @@ namespace TinyClip.Data.Text;
 /// OpenCLIP's caption normalisation without ftfy: html-unescape twice (captions scraped from the web are often
 /// escaped twice, "&amp;amp;"), collapse whitespace runs to one space, strip, lower-case.
 /// OpenCLIP first runs ftfy.fix_text (mojibake repair, curly quotes to straight, full-width to half-width, NFC);
-/// that step is not reproduced, so such captions can tokenise differently (see docs/parts/tokenizer.md).
+/// that step is not reproduced, so such captions can tokenise differently (see docs/tokenizer.md).
 /// </summary>
 public static class CaptionCleaner
 {

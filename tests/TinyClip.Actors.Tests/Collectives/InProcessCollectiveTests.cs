@@ -65,7 +65,8 @@ public class InProcessCollectiveTests
             catch (Exception e) { error = e; }
         });
         waiter.Start();
-        Thread.Sleep(100);
+        // The abort must find member 0 blocked in the barrier, not on its way there.
+        Assert.True(SpinWait.SpinUntil(() => (waiter.ThreadState & ThreadState.WaitSleepJoin) != 0, TimeSpan.FromSeconds(10)));
         group.Members[1].Abort("member 1 failed");
         Assert.True(waiter.Join(TimeSpan.FromSeconds(10)));
         var aborted = Assert.IsType<CollectiveAbortedException>(error);

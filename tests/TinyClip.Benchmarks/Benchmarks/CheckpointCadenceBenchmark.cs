@@ -37,7 +37,7 @@ public sealed class CheckpointCadenceBenchmark : IBenchmark
             }
         }
         var ratio = Spread.Of(everyStep.Zip(rare, (a, b) => a / b));
-        var section = new BenchmarkSection("13. Checkpoints beside training",
+        var section = new BenchmarkSection("14. Checkpoints beside training",
             $"*Every step*: `RunHost.RunAsync` with a one-stage teacher plan ({Model}, batch {BatchSize}, {steps} steps, one CPU trainer, libtorch on {threads} threads, " +
             $"SQLite journal) on {Rows} synthetic {ImageSize} px samples, `checkpoint.every-steps = 1`: rank 0 copies its state and a background writer writes, " +
             "hashes and fsyncs both checkpoint files, prunes, then sends the commit event; the next checkpoint waits for the previous write. " +

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Evaluation;
-using TinyClip.Actors.Runtime;
 using TinyClip.Actors.Feeding;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Configuration;
@@ -103,7 +102,6 @@ public sealed class EvaluationBenchmark : IBenchmark
             Console.WriteLine(JsonSerializer.Serialize(new ChildResult(feedStartup, ProcessMemory.PeakResident(), feedClock.Elapsed.TotalSeconds)));
             return 0;
         }
-        MallocArenas.Apply(TinyClipConfig.Reference); // as `tinyclip eval` does
         var config = new ClipConfig(32, new VisionConfig(ImageSize, PatchSize, TowerShape.Uniform(32, 1, 1, 32, 128)),
             new TextConfig(settings.Decode.ContextLength, tokenizer.VocabularySize, TowerShape.Uniform(32, 1, 1, 32, 128)));
         using var model = ClipModel.Create(config, seed: 1);
