@@ -25,6 +25,7 @@ public static class Program
         new DataPlaneBenchmark(),
         new LargeBatchBenchmark(),
         new EvaluationBenchmark(),
+        new CheckpointCadenceBenchmark(),
     };
 
     public static async Task<int> Main(string[] args)

@@ -12,8 +12,9 @@ namespace TinyClip.Actors.Runtime;
 /// <summary>
 /// One trainer per device, on its own thread (a pinned dispatcher: TorchSharp's dispose scopes and no-grad mode are
 /// per thread). It translates messages into <see cref="TrainerCore"/> calls, one step per message so that control
-/// messages interleave; rank 0 writes checkpoints and the final student and reports them to the supervisor; the first
-/// trainer of each node reports progress to its node's monitor.
+/// messages interleave; rank 0 writes checkpoints (in the background, see <see cref="BackgroundCheckpointWriter"/>)
+/// and the final student and reports them to the supervisor; the first trainer of each node reports progress to its
+/// node's monitor.
 /// </summary>
 public sealed class TrainerActor : ReceiveActor
 {
@@ -21,6 +22,7 @@ public sealed class TrainerActor : ReceiveActor
     private TrainerCore? _core;
     private StartTraining? _run;
     private StageCheckpoints? _checkpoints;
+    private readonly BackgroundCheckpointWriter _writer = new();
     private readonly Stopwatch _clock = new();
     private long _stepsSinceClock;
     private long? _lastCommitted;
@@ -42,15 +44,18 @@ public sealed class TrainerActor : ReceiveActor
     private void Start(StartTraining run)
     {
         Release();
+        // A write of an attempt that failed may still run: it must end before its temporary file could be taken for a dead
+        // writer's (below). Its files are durable before its event is sent, so a commit it still makes is a sound one.
+        FinishPreviousWrite();
         _run = run;
         var setup = run.Setup;
         try
         {
-            _core = TrainerCore.Create(setup, run.Collective);
+            try { _core = TrainerCore.Create(setup, run.Collective, run.Resume); }
+            finally { run.Resume?.Release(); }
             _checkpoints = new StageCheckpoints(setup.RunDirectory, setup.Assignment.Stage.Name, setup.KeepLastCheckpoints);
             _lastCommitted = setup.Assignment.ResumeFrom.Count > 0 ? setup.Assignment.ResumeFrom[0].Step : null;
             if (setup.Rank == 0) _checkpoints.RemoveStaleTemporaryFiles();
-            _core.Resume();
             _clock.Restart();
             _stepsSinceClock = 0;
             Self.Tell(new NextStep(run));
@@ -68,6 +73,7 @@ public sealed class TrainerActor : ReceiveActor
         var stage = run.Setup.Assignment.Stage;
         try
         {
+            _writer.ThrowIfFailed();
             if (core.IsFinished)
             {
                 Finish(run, core);
@@ -97,12 +103,17 @@ public sealed class TrainerActor : ReceiveActor
             if (run.Setup.Rank == 0)
             {
                 if (report.Pruned is { } towers)
+                {
+                    // The supervisor hears of the pruning after the commit of every earlier checkpoint, as when writes were inline.
+                    _writer.WaitForPrevious();
                     run.Supervisor.Tell(new MasksPruned(stage.Name, run.Setup.Assignment.Generation, core.Step, towers));
+                }
                 if (!core.IsFinished && (run.Cadence.IsCheckpointStep(core.Step) || report.StopRequested))
                     WriteCheckpoint(run, core, report, stopAfter: report.StopRequested);
             }
             if (report.StopRequested && !core.IsFinished)
             {
+                _writer.WaitForPrevious();
                 Context.Parent.Tell(new TrainerStopped(stage.Name, run.Setup.Rank, core.Step));
                 Release();
                 return;
@@ -115,25 +126,34 @@ public sealed class TrainerActor : ReceiveActor
         }
     }
 
+    /// <summary>
+    /// Copies the state and goes on; the writer's thread writes the files, prunes older checkpoints and only then sends
+    /// <see cref="CheckpointWritten"/>, so the commit protocol is the inline one's: durable files, then the event.
+    /// </summary>
     private void WriteCheckpoint(StartTraining run, TrainerCore core, StepReport report, bool stopAfter)
     {
         var setup = run.Setup;
-        var maskState = core.MaskState();
-        string sha;
-        try { sha = _checkpoints!.Write(core.Step, core.Student, core.Optimizer, core.Cursor, maskState); }
-        finally { foreach (var t in maskState?.Values ?? Enumerable.Empty<TorchSharp.torch.Tensor>()) t.Dispose(); }
+        var checkpoints = _checkpoints!;
+        var self = Self; // the supervisor acknowledges the commit to the sender
         var masks = report.Masks is { } m && core.KeptStructure() is { } kept
             ? new MaskSnapshot(m.ExpectedSparsity, m.TargetSparsity, m.Lambda1, m.Lambda2, kept)
             : null;
-        _checkpoints!.PruneOlderThan(core.Step, _lastCommitted);
-        run.Supervisor.Tell(new CheckpointWritten(setup.Assignment.Stage.Name, setup.Assignment.Generation, core.Step,
-            core.Step * setup.Assignment.Stage.BatchSize, core.Cursor, _checkpoints!.StudentPath(core.Step), sha, stopAfter, masks));
+        var lastCommitted = _lastCommitted; // acknowledgements are messages: none arrives while this step runs
+        _writer.Write(core.Snapshot, snapshot =>
+        {
+            var sha = checkpoints.Write(snapshot);
+            checkpoints.PruneOlderThan(snapshot.Step, lastCommitted);
+            run.Supervisor.Tell(new CheckpointWritten(setup.Assignment.Stage.Name, setup.Assignment.Generation, snapshot.Step,
+                snapshot.Step * setup.Assignment.Stage.BatchSize, snapshot.Next, checkpoints.StudentPath(snapshot.Step), sha, stopAfter, masks), self);
+        });
     }
 
     private void Finish(StartTraining run, TrainerCore core)
     {
         if (run.Setup.Rank == 0)
         {
+            // The last checkpoint is committed (or its failure fails the stage) before the stage is reported finished.
+            _writer.WaitForPrevious();
             var stage = run.Setup.Assignment.Stage;
             var file = StageCheckpoints.FinalStudentPath(run.Setup.RunDirectory, stage.Name);
             var sha = TinyClip.Model.ClipCheckpoint.Save(core.Student, file);
@@ -169,7 +189,18 @@ public sealed class TrainerActor : ReceiveActor
         _run = null;
     }
 
-    protected override void PostStop() => Release();
+    /// <summary>Waits for a write left by an attempt that ended; its failure no longer fails anything, so it is logged.</summary>
+    private void FinishPreviousWrite()
+    {
+        try { _writer.WaitForPrevious(); }
+        catch (Exception e) { _log.Error(e, "A checkpoint write of an earlier attempt failed; that checkpoint is not committed"); }
+    }
+
+    protected override void PostStop()
+    {
+        Release();
+        FinishPreviousWrite();
+    }
 
     private sealed record NextStep(StartTraining Run);
 }

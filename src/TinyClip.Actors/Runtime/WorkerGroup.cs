@@ -22,7 +22,8 @@ public sealed record WorkerGroupSettings(
 
 /// <summary>
 /// The trainers of one process (one per device) and their data feed. For each RunStage it picks the checkpoint to
-/// resume from (the newest whose files verify), starts the feed at that checkpoint's cursor (reading and decoding only
+/// resume from (the newest whose files verify) and reads it once for all its trainers, starts the feed at that
+/// checkpoint's cursor (reading and decoding only
 /// the lanes of this node's rows of every global batch), wires a fresh collective group (in-process, or across nodes when the generation spans
 /// several), and starts every trainer; any trainer's failure aborts the group and is reported once.
 /// </summary>
@@ -75,23 +76,24 @@ public sealed class WorkerGroup : ReceiveActor
         _supervisor = Sender;
         _failureReported = false;
         _attempt++;
+        var local = topology.Local;
+        if (local.Ranks != _trainers.Count)
+            throw new InvalidOperationException($"the assignment gives this node {local.Ranks} trainers, it has {_trainers.Count}");
         var rejected = new List<string>();
-        CheckpointRef? resumeFrom = null;
+        ResumeCheckpoint? resume = null;
         foreach (var candidate in assignment.ResumeFrom)
         {
             var problem = StageCheckpoints.Verify(candidate);
-            if (problem is null) { resumeFrom = candidate; break; }
+            if (problem is null) { resume = StageCheckpoints.Read(candidate, holders: local.Ranks); break; }
             rejected.Add($"{candidate.File}: {problem}");
         }
+        var resumeFrom = resume?.Checkpoint;
         if (assignment.ResumeFrom.Count > 0)
             _monitor.Tell(new StageResumed(assignment.Stage.Name, resumeFrom?.Step ?? 0, rejected));
         var verified = assignment with { ResumeFrom = resumeFrom is null ? Array.Empty<CheckpointRef>() : new[] { resumeFrom } };
         _current = verified;
         var cursor = resumeFrom?.Cursor ?? _data.Start(verified.Stage);
 
-        var local = topology.Local;
-        if (local.Ranks != _trainers.Count)
-            throw new InvalidOperationException($"the assignment gives this node {local.Ranks} trainers, it has {_trainers.Count}");
         _collective = _newCollective(topology);
         _feedCancellation = new CancellationTokenSource();
         var fanOut = new BatchFanOut(local.FirstRank, local.Ranks, topology.WorldSize, _settings.BatchesInFlight);
@@ -103,7 +105,7 @@ public sealed class WorkerGroup : ReceiveActor
             var setup = new TrainerSetup(verified, local.FirstRank + index, topology.WorldSize, cursor, ReportsProgress: index == 0, _settings.Devices[index], _settings.RunDirectory,
                 _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog,
                 _settings.TeacherPrecision);
-            _trainers[index].Tell(new StartTraining(_attempt, setup, _collective.Members[index], fanOut.Reader(index), _stop, cadence, _supervisor,
+            _trainers[index].Tell(new StartTraining(_attempt, setup, resume, _collective.Members[index], fanOut.Reader(index), _stop, cadence, _supervisor,
                 _feedCancellation.Token));
         }
     }

@@ -17,10 +17,12 @@ public sealed class StopSignal
 }
 
 /// <summary>Group -> trainer: run this stage from its slices channel. <paramref name="Attempt"/> numbers the group's starts,
-/// so that reports of an aborted attempt are recognised as stale.</summary>
+/// so that reports of an aborted attempt are recognised as stale. <paramref name="Resume"/>: the assignment's checkpoint,
+/// verified and read once for the node; the trainer loads it and releases its share.</summary>
 public sealed record StartTraining(
     long Attempt,
     TrainerSetup Setup,
+    ResumeCheckpoint? Resume,
     ICollective Collective,
     ChannelReader<TrainingBatch> Slices,
     StopSignal Stop,

@@ -2,8 +2,6 @@ using System.Globalization;
 using TinyClip.Actors.Runtime;
 using TinyClip.Data.Ordering;
 using TinyClip.Model;
-using TinyClip.Model.Optim;
-using static TorchSharp.torch;
 
 namespace TinyClip.Actors.Training;
 
@@ -38,33 +36,33 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
     /// <summary>The stage's final student, the file later stages inherit from and `export` copies.</summary>
     public static string FinalStudentPath(string runDirectory, string stage) => Path.Combine(runDirectory, "students", stage + ".safetensors");
 
-    /// <summary>Writes both files durably; returns the student file's SHA-256 for the commit event.
-    /// <paramref name="maskState"/> (auto stages before pruning) goes into the optimiser file.</summary>
-    public string Write(long step, ClipModel student, AdamW optimizer, Cursor next, IReadOnlyDictionary<string, Tensor>? maskState = null)
+    /// <summary>Writes both files of <paramref name="snapshot"/> durably; returns the student file's SHA-256 for the commit
+    /// event. Called on the trainer's thread or on a <see cref="BackgroundCheckpointWriter"/>'s.</summary>
+    public string Write(CheckpointSnapshot snapshot)
     {
-        var optimizerState = optimizer.StateDict();
-        foreach (var (key, value) in maskState ?? new Dictionary<string, Tensor>()) optimizerState[key] = value;
-        string optimizerSha;
-        try { optimizerSha = SafeTensors.Write(OptimizerPath(step), optimizerState); }
-        finally { foreach (var t in optimizerState.Values) t.Dispose(); }
-        return ClipCheckpoint.Save(student, StudentPath(step), new Dictionary<string, string>
+        var optimizerSha = SafeTensors.Write(OptimizerPath(snapshot.Step), snapshot.Optimizer);
+        return ClipCheckpoint.Save(snapshot.Student, snapshot.Config, StudentPath(snapshot.Step), new Dictionary<string, string>
         {
             [OptimizerShaKey] = optimizerSha,
-            [CursorKey] = next.ToJson(),
-            [StepKey] = step.ToString(CultureInfo.InvariantCulture),
+            [CursorKey] = snapshot.Next.ToJson(),
+            [StepKey] = snapshot.Step.ToString(CultureInfo.InvariantCulture),
         });
     }
 
-    /// <summary>Loads a checkpoint that <see cref="Verify"/> accepted into <paramref name="student"/>, <paramref name="optimizer"/>
-    /// and, for an auto stage before pruning, <paramref name="masks"/>; returns the data cursor of its next step.</summary>
-    public static Cursor Load(CheckpointRef checkpoint, ClipModel student, AdamW optimizer, MaskLearning? masks = null)
+    /// <summary>Reads a checkpoint that <see cref="Verify"/> accepted into CPU memory, for <paramref name="holders"/>
+    /// trainers to load from (see <see cref="ResumeCheckpoint"/>).</summary>
+    public static ResumeCheckpoint Read(CheckpointRef checkpoint, int holders)
     {
-        using var weights = SafeTensors.Read(checkpoint.File);
-        using var optimizerState = SafeTensors.Read(OptimizerPathOf(checkpoint.File));
-        student.LoadStateDict(weights.Tensors, strict: true);
-        optimizer.LoadStateDict(optimizerState.Tensors.Where(kv => !MaskLearning.IsMaskEntry(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
-        masks?.LoadStateDict(optimizerState.Tensors);
-        return Cursor.FromJson(weights.Metadata[CursorKey]);
+        var weights = SafeTensors.Read(checkpoint.File);
+        try
+        {
+            return new ResumeCheckpoint(checkpoint, weights, SafeTensors.Read(OptimizerPathOf(checkpoint.File)), holders);
+        }
+        catch
+        {
+            weights.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Why the checkpoint cannot be used, or null when both files are intact.</summary>

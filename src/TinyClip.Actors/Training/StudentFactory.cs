@@ -12,11 +12,10 @@ namespace TinyClip.Actors.Training;
 /// </summary>
 public static class StudentFactory
 {
-    public static (ClipModel Student, MaskLearning? Masks) Build(TrainerSetup setup, Device device)
+    public static (ClipModel Student, MaskLearning? Masks) Build(TrainerSetup setup, Device device, ResumeCheckpoint? resume)
     {
         var assignment = setup.Assignment;
         var stage = assignment.Stage;
-        var resume = assignment.ResumeFrom.Count > 0 ? assignment.ResumeFrom[0] : null;
         switch (stage.Kind)
         {
             case StageKind.Manual:
@@ -26,7 +25,7 @@ public static class StudentFactory
                 return (OnDevice(ManualInheritance.Inherit(source, target), device), null);
             }
             case StageKind.Auto when resume is not null && resume.Step >= stage.Auto!.PruneStep:
-                return (OnDevice(ClipCheckpoint.LoadModel(resume.File), device), null);
+                return (OnDevice(resume.BuildStudent(), device), null);
             case StageKind.Auto:
             {
                 var source = ClipCheckpoint.LoadModel(assignment.StudentInit, setup.AllowPickle);

@@ -57,8 +57,9 @@ public sealed class TrainerCore : IDisposable
     public ClipModel Student { get; private set; }
     public AdamW Optimizer { get; private set; }
 
-    /// <summary>Mask state for checkpoints while an auto stage learns its masks; null otherwise.</summary>
-    public Dictionary<string, Tensor>? MaskState() => _masks?.StateDict();
+    /// <summary>CPU copies of everything a checkpoint after the last step saves (the mask state too while an auto stage
+    /// learns its masks), for writing while training goes on.</summary>
+    public CheckpointSnapshot Snapshot() => CheckpointSnapshot.Take(Step, Student, Optimizer, Cursor, _masks?.StateDict());
 
     /// <summary>The mask and Lagrangian parameters by name while an auto stage learns its masks; none otherwise.</summary>
     public IEnumerable<(string Name, TorchSharp.Modules.Parameter Parameter)> MaskParameters() =>
@@ -79,15 +80,16 @@ public sealed class TrainerCore : IDisposable
     public bool IsFinished => Step >= Stage.Steps;
 
     /// <summary>Builds the stage's student (fresh, inherited, masked, or the pruned model of a checkpoint) and teacher;
-    /// <see cref="Resume"/> then loads the assignment's checkpoint, if any.</summary>
-    public static TrainerCore Create(TrainerSetup setup, ICollective collective)
+    /// with <paramref name="resume"/> (the assignment's verified checkpoint, read once per node) it continues after
+    /// that checkpoint's step, with its weights, optimiser and mask state.</summary>
+    public static TrainerCore Create(TrainerSetup setup, ICollective collective, ResumeCheckpoint? resume = null)
     {
         var assignment = setup.Assignment;
         var stage = assignment.Stage;
         if (stage.BatchSize < setup.WorldSize)
             throw new InvalidOperationException($"batch size {stage.BatchSize} of stage '{stage.Name}' is smaller than the {setup.WorldSize} trainers");
         var device = new Device(setup.Device);
-        var (student, masks) = StudentFactory.Build(setup, device);
+        var (student, masks) = StudentFactory.Build(setup, device, resume);
         ClipModel? teacher = null;
         if (assignment.TeacherCheckpoint is not null && stage.Loss.Alpha > 0)
         {
@@ -103,22 +105,15 @@ public sealed class TrainerCore : IDisposable
             foreach (var p in teacher.parameters()) p.requires_grad_(false);
             EnsureSameInputs(student.Config, teacher.Config);
         }
-        return new TrainerCore(setup, collective, device, student, teacher, masks, startStep: 0);
+        var core = new TrainerCore(setup, collective, device, student, teacher, masks, startStep: resume?.Step ?? 0);
+        resume?.LoadInto(core.Student, core.Optimizer, core._masks);
+        return core;
     }
 
     private static AdamW NewOptimizer(ClipModel student, OptimizationSpec optimization)
     {
         var groups = ParameterGroup.DecayAndNoDecay(student.named_parameters().Select(p => (p.name, p.parameter)), optimization.WeightDecay);
         return new AdamW(groups, optimization.Beta1, optimization.Beta2, optimization.Epsilon);
-    }
-
-    /// <summary>Loads the assignment's (verified) checkpoint, if it has one, and continues after its step.</summary>
-    public void Resume()
-    {
-        if (_setup.Assignment.ResumeFrom.Count == 0) return;
-        var checkpoint = _setup.Assignment.ResumeFrom[0];
-        StageCheckpoints.Load(checkpoint, Student, Optimizer, _masks);
-        Step = checkpoint.Step;
     }
 
     /// <summary>One optimisation step on this trainer's slice of the global batch. <paramref name="stopRequested"/> is

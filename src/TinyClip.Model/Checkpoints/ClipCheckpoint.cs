@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace TinyClip.Model;
 
 /// <summary>Saves a <see cref="ClipModel"/> as safetensors and loads one back from any supported checkpoint.</summary>
@@ -13,14 +15,21 @@ public static class ClipCheckpoint
         var state = model.StateDictForSave();
         try
         {
-            var metadata = new Dictionary<string, string>(ArchitectureHints.From(model.Config).ToMetadata()) { ["format"] = "pt" };
-            foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>()) metadata[key] = value;
-            return SafeTensors.Write(path, state, metadata);
+            return Save(state, model.Config, path, extraMetadata);
         }
         finally
         {
             foreach (var t in state.Values) t.Dispose();
         }
+    }
+
+    /// <summary>The same file from a copy of the weights (<see cref="ClipModel.StateDictForSave"/>) taken earlier,
+    /// so that it can be written on another thread while the model trains on.</summary>
+    public static string Save(IReadOnlyDictionary<string, Tensor> state, ClipConfig config, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var metadata = new Dictionary<string, string>(ArchitectureHints.From(config).ToMetadata()) { ["format"] = "pt" };
+        foreach (var (key, value) in extraMetadata ?? new Dictionary<string, string>()) metadata[key] = value;
+        return SafeTensors.Write(path, state, metadata);
     }
 
     /// <summary>

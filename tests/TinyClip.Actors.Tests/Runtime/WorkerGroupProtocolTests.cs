@@ -112,14 +112,33 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
     }
 
     [Fact]
+    public void A_failing_background_checkpoint_write_fails_the_stage_and_commits_nothing()
+    {
+        var supervisor = CreateTestProbe();
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
+        // A file where the stage's checkpoint directory belongs: the first write fails on the writer's thread.
+        var checkpointDirectory = new StageCheckpoints(_directory, stage.Name, 2).Directory;
+        Directory.CreateDirectory(Path.GetDirectoryName(checkpointDirectory)!);
+        File.WriteAllText(checkpointDirectory, "not a directory");
+        Group(new SyntheticData()).Tell(Run(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
+
+        var failed = supervisor.ExpectMsg<StageFailed>(Wait);
+        Assert.Contains(checkpointDirectory, failed.Reason); // from trainer 0, or from trainer 1 quoting its abort
+        Assert.False(failed.Fatal);
+        supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+
+    [Fact]
     public void A_failing_data_source_fails_the_stage_once()
     {
         var supervisor = CreateTestProbe();
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 6, batchSize: 8);
         var group = Group(new SyntheticData(failAfter: 3));
         group.Tell(Run(TrainingFixtures.Assignment(stage, null)), supervisor.Ref);
-        supervisor.ExpectMsg<CheckpointWritten>(Wait);
-        var failed = supervisor.ExpectMsg<StageFailed>(Wait);
+        // Checkpoint 2 is written beside training: its commit event comes before or after the failure, but it comes.
+        var messages = supervisor.ReceiveN(2, Wait);
+        Assert.Equal(2L, Assert.Single(messages.OfType<CheckpointWritten>()).Step);
+        var failed = Assert.Single(messages.OfType<StageFailed>());
         Assert.Contains("disk on fire", failed.Reason);
         Assert.False(failed.Fatal);
         supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(500));

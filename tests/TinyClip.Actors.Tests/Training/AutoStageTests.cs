@@ -82,14 +82,19 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
                 core.Train(batch, false);
                 if (checkpointAt is null || core.Step != checkpointAt.Value) continue;
                 // "Crash" while masks are learned: write the checkpoint, drop the trainer, build a new one from the file.
-                var maskState = core.MaskState();
-                Assert.NotNull(maskState);
                 Assert.Equal(batch.Next, core.Cursor);
-                var sha = checkpoints.Write(core.Step, core.Student, core.Optimizer, core.Cursor, maskState);
+                string sha;
+                using (var snapshot = core.Snapshot())
+                {
+                    Assert.Contains(snapshot.Optimizer.Keys, MaskLearning.IsMaskEntry);
+                    sha = checkpoints.Write(snapshot);
+                }
                 core.Dispose();
                 var resumeFrom = new CheckpointRef(checkpoints.StudentPath(core.Step), sha, core.Step, core.Cursor);
-                core = TrainerCore.Create(Setup(assignment with { ResumeFrom = new[] { resumeFrom } }, resumeFrom.Cursor), group.Members[0]);
-                core.Resume();
+                Assert.Null(StageCheckpoints.Verify(resumeFrom));
+                var resume = StageCheckpoints.Read(resumeFrom, holders: 1);
+                try { core = TrainerCore.Create(Setup(assignment with { ResumeFrom = new[] { resumeFrom } }, resumeFrom.Cursor), group.Members[0], resume); }
+                finally { resume.Release(); }
                 Assert.Equal(checkpointAt.Value, core.Step);
             }
             using (core) return core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());

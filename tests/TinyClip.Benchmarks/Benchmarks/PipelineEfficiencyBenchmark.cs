@@ -56,7 +56,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
             for (int r = 0; r < repeats; r++)
             {
                 var plan = new OneStagePlan(scratch.Sub($"run-{layoutThreads}-{r}"), train, Model, BatchSize, steps, layoutThreads) { TokenizerPath = tokenizerPath };
-                actor.Add(await ActorRunSamplesPerSecondAsync(plan, cancellationToken));
+                actor.Add(await ActorRun.SamplesPerSecondAsync(plan, cancellationToken));
                 bare.Add(BareLoopSamplesPerSecond(batches, steps, tokenizer.VocabularySize, scratch.Sub($"bare-{layoutThreads}-{r}"), layoutThreads));
             }
             results.Add((layoutThreads, Spread.Of(actor), Spread.Of(bare), Spread.Of(actor.Zip(bare, (a, b) => a / b))));
@@ -105,18 +105,6 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
         return batches;
     }
 
-    private static async Task<double> ActorRunSamplesPerSecondAsync(OneStagePlan plan, CancellationToken cancellationToken)
-    {
-        var config = ConfigurationFactory.ParseString(plan.ToHocon()).WithFallback(TinyClipConfig.Reference);
-        var run = RunHost.RunAsync(config, new SilentConsole(), cancellationToken);
-        if (await Task.WhenAny(run, Task.Delay(TimeSpan.FromMinutes(10), cancellationToken)) != run)
-            throw new TimeoutException("the actor run did not finish within 10 minutes");
-        var outcome = await run;
-        if (!outcome.Succeeded) throw new InvalidOperationException($"the actor run failed: {outcome.Message}");
-        var completed = outcome.Events.OfType<StageCompleted>().Single();
-        return completed.Metrics["samples_per_second"];
-    }
-
     private static double BareLoopSamplesPerSecond(List<TrainingBatch> batches, int steps, int vocabularySize, string directory, int threads)
     {
         double seconds = TrainingThread.Run(() =>
@@ -129,11 +117,5 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
             });
         });
         return steps * BatchSize / seconds;
-    }
-
-    private sealed class SilentConsole : IRunConsole
-    {
-        public void Progress(ProgressUpdate update) { }
-        public void Log(string line) { }
     }
 }

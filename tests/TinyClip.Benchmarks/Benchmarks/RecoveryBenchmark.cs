@@ -1,11 +1,7 @@
 using System.Diagnostics;
 using TinyClip.Actors.Configuration;
-using TinyClip.Actors.Training;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Configuration;
-using TinyClip.Data.Manifest;
-using TinyClip.Data.Quarantine;
-using TinyClip.Data.Reading;
 
 namespace TinyClip.Benchmarks.Benchmarks;
 
@@ -26,12 +22,7 @@ public sealed class RecoveryBenchmark : IBenchmark
         int repeats = options.Pick(1, Math.Min(5, options.Repeats));
         var cli = CliRun.CliAssembly(RepositoryRoot.Find());
         using var scratch = new TempDirectory("recovery");
-        var train = await SyntheticShards.WriteAsync(scratch.Sub("data"), Rows, 64, 100, cancellationToken);
-        var quarantine = new QuarantineLog();
-        var data = DataSettingsConfig.Reference;
-        var manifest = await DatasetManifest.BuildAsync([train], new TinyClip.Data.Settings.ColumnNames(), quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
-        await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken);
-        var tokenizer = Path.Combine(scratch.Sub("tokenizer"), "tokenizer", "merges.txt");
+        var (train, tokenizer) = await PreparedShards.WriteAsync(scratch, Rows, 64, 100, cancellationToken);
 
         var fresh = new List<double>();
         var restart = new List<double>();

@@ -1,0 +1,54 @@
+using TinyClip.Actors.Collectives;
+using TinyClip.Actors.Configuration;
+using TinyClip.Actors.Runtime;
+using TinyClip.Actors.Training;
+
+namespace TinyClip.Actors.Tests.Training;
+
+/// <summary>A checkpoint read once for a node and loaded by each of its trainers.</summary>
+public sealed class ResumeCheckpointTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("tinyclip-resume-").FullName;
+
+    [Fact]
+    public void Two_trainers_resume_from_one_read_bitwise_as_an_uninterrupted_trainer_without_opening_the_files()
+    {
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
+        var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10));
+        TrainerSetup Setup(StageAssignment assignment) => new(assignment, 0, 1, (assignment.ResumeFrom.Count > 0 ? assignment.ResumeFrom[0].Cursor : TrainingFixtures.Start), true, "cpu",
+            _directory, TrainingFixtures.VocabularySize, KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
+        static Dictionary<string, float[]> Weights(TrainerCore core) =>
+            core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+
+        using var uninterrupted = TrainerCore.Create(Setup(TrainingFixtures.Assignment(stage, null)), group.Members[0]);
+        for (int g = 0; g < 3; g++) uninterrupted.Train(TrainingFixtures.Batch(g, 4), false);
+        var checkpoints = new StageCheckpoints(_directory, stage.Name, keepLast: 3);
+        string sha;
+        using (var snapshot = uninterrupted.Snapshot()) sha = checkpoints.Write(snapshot);
+        var committed = new CheckpointRef(checkpoints.StudentPath(3), sha, 3, uninterrupted.Cursor);
+        for (int g = 3; g < 5; g++) uninterrupted.Train(TrainingFixtures.Batch(g, 4), false);
+
+        Assert.Null(StageCheckpoints.Verify(committed));
+        var resume = StageCheckpoints.Read(committed, holders: 2);
+        // The trainers copy from memory: the files are gone before either of them starts.
+        Directory.Delete(checkpoints.Directory, recursive: true);
+        var resumed = new List<Dictionary<string, float[]>>();
+        for (int trainer = 0; trainer < 2; trainer++)
+        {
+            using var core = TrainerCore.Create(Setup(TrainingFixtures.Assignment(stage, null, [committed])), group.Members[0], resume);
+            resume.Release();
+            Assert.Equal(3, core.Step);
+            for (int g = 3; g < 5; g++) core.Train(TrainingFixtures.Batch(g, 4), false);
+            resumed.Add(Weights(core));
+        }
+
+        var expected = Weights(uninterrupted);
+        foreach (var weights in resumed)
+            foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(weights[name]), $"{name} differs");
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,54 @@
+using TinyClip.Benchmarks.Harness;
+
+namespace TinyClip.Benchmarks.Benchmarks;
+
+/// <summary>
+/// What checkpoints cost the trainer now that they are written beside training: samples/s of the whole actor runtime with
+/// a checkpoint after every step against one every 1,000 steps (none within the run). Target: ratio >= 0.9.
+/// </summary>
+public sealed class CheckpointCadenceBenchmark : IBenchmark
+{
+    private const string Model = "demo-teacher";
+    private const int BatchSize = 32, ImageSize = 64, Rows = 2000, RowGroupSize = 100, Rare = 1_000;
+    private const double Target = 0.9;
+
+    public string Name => "checkpoints";
+
+    public async Task<BenchmarkSection> RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        int steps = options.Pick(6, 60);
+        int repeats = options.Pick(1, Math.Min(5, options.Repeats));
+        int threads = TrainingThread.LibTorchThreads();
+        using var scratch = new TempDirectory("checkpoints");
+        var (train, tokenizer) = await PreparedShards.WriteAsync(scratch, Rows, ImageSize, RowGroupSize, cancellationToken);
+
+        var everyStep = new List<double>();
+        var rare = new List<double>();
+        long checkpointBytes = 0;
+        for (int r = 0; r < repeats; r++)
+        {
+            foreach (var (every, results) in new[] { (1L, everyStep), (Rare, rare) })
+            {
+                var runDirectory = scratch.Sub($"run-{every}-{r}");
+                var plan = new OneStagePlan(runDirectory, train, Model, BatchSize, steps, threads) { TokenizerPath = tokenizer, CheckpointEverySteps = every };
+                results.Add(await ActorRun.SamplesPerSecondAsync(plan, cancellationToken));
+                var checkpoints = Path.Combine(runDirectory, "checkpoints", "teacher");
+                if (every == 1) checkpointBytes = Directory.GetFiles(checkpoints, $"step-{steps - 1}.*safetensors").Sum(f => new FileInfo(f).Length);
+            }
+        }
+        var ratio = Spread.Of(everyStep.Zip(rare, (a, b) => a / b));
+        var section = new BenchmarkSection("14. Checkpoints beside training",
+            $"*Every step*: `RunHost.RunAsync` with a one-stage teacher plan ({Model}, batch {BatchSize}, {steps} steps, one CPU trainer, libtorch on {threads} threads, " +
+            $"SQLite journal) on {Rows} synthetic {ImageSize} px samples, `checkpoint.every-steps = 1`: rank 0 copies its state and a background writer writes, " +
+            "hashes and fsyncs both checkpoint files, prunes, then sends the commit event; the next checkpoint waits for the previous write. " +
+            $"*Every {Rare:N0} steps*: the same plan with `checkpoint.every-steps = {Rare}` (no checkpoint within the run). samples/s is the trainer's own figure from " +
+            "the `StageCompleted` event (it includes waiting for the last write). A fresh temporary run directory per run; " +
+            $"{repeats} repeat(s), the two cadences alternating; ratio per repeat. Target: ratio >= {Target}.")
+            .Columns("checkpoint every", "samples/s", "checkpoint size (both files)", "every step / every 1,000")
+            .Row("1 step", Spread.Of(everyStep).Format("F1"), $"{checkpointBytes / 1e6:F1} MB", ratio.Format("F3"))
+            .Row($"{Rare:N0} steps", Spread.Of(rare).Format("F1"), "", "1");
+        section.Note($"Target {(ratio.Median >= Target ? "met" : "**not met**")}: {ratio.Median:F3} (>= {Target} wanted). " +
+                     $"{checkpointBytes / 1e6:F1} MB written, hashed and fsynced per step at {BatchSize / Spread.Of(everyStep).Median * 1000:F0} ms per step.");
+        return section;
+    }
+}
