@@ -12,8 +12,6 @@ public sealed class PixelBuffers(int length, int retained)
 {
     private readonly Stack<byte[]> _free = new();
 
-    public int Length => length;
-
     public byte[] Rent()
     {
         lock (_free)
