@@ -120,6 +120,29 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_verified_read_checks_the_hash_in_the_pass_that_loads_and_keeps_the_headers_order()
+    {
+        // Listed out of offset order: read in file order ("a" first), returned in the header's ("b" first).
+        var data = new[] { 1f, 2f, 3f, 4f }.SelectMany(BitConverter.GetBytes).ToArray();
+        var path = Temp(".safetensors");
+        WriteRawSafeTensors(path, """
+            {"b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]},
+             "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}
+            """, data);
+        var sha = AtomicFile.Sha256(path);
+
+        using (var verified = SafeTensors.Read(path, sha))
+        {
+            Assert.Equal(["b", "a"], verified.Tensors.Keys);
+            Assert.Equal([1f, 2f], verified.Tensors["a"].data<float>().ToArray());
+            Assert.Equal([3f, 4f], verified.Tensors["b"].data<float>().ToArray());
+        }
+        var wrong = new string('0', 64);
+        var error = Assert.Throws<CheckpointFormatException>(() => SafeTensors.Read(path, wrong));
+        Assert.Contains($"SHA-256 {sha} does not match the expected {wrong}", error.Message);
+    }
+
+    [Fact]
     public void Truncated_file_names_the_file_and_the_problem()
     {
         using var model = ClipModel.Create(TestModels.Tiny, seed: 7);

@@ -84,8 +84,8 @@ public sealed class WorkerGroup : ReceiveActor
         ResumeCheckpoint? resume = null;
         foreach (var candidate in assignment.ResumeFrom)
         {
-            var problem = StageCheckpoints.Verify(candidate);
-            if (problem is null) { resume = StageCheckpoints.Read(candidate, holders: local.Ranks); break; }
+            resume = StageCheckpoints.TryRead(candidate, holders: local.Ranks, out var problem);
+            if (resume is not null) break;
             rejected.Add($"{candidate.File}: {problem}");
         }
         var resumeFrom = resume?.Checkpoint;

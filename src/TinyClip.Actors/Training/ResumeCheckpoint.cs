@@ -5,7 +5,7 @@ using TinyClip.Model.Optim;
 namespace TinyClip.Actors.Training;
 
 /// <summary>
-/// A committed checkpoint that its node verified and read into CPU memory once (<see cref="StageCheckpoints.Read"/>),
+/// A committed checkpoint that its node verified and read into CPU memory once (<see cref="StageCheckpoints.TryRead"/>),
 /// shared by the node's trainers: each copies the weights, the optimiser state and the mask state into its own model
 /// (the tensors here are only read), then releases its share; the last release frees the tensors, so a node holds the
 /// checkpoint once, and only while its trainers start.

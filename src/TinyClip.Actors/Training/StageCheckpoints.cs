@@ -49,19 +49,30 @@ public sealed class StageCheckpoints(string runDirectory, string stage, int keep
         });
     }
 
-    /// <summary>Reads a checkpoint that <see cref="Verify"/> accepted into CPU memory, for <paramref name="holders"/>
-    /// trainers to load from (see <see cref="ResumeCheckpoint"/>).</summary>
-    public static ResumeCheckpoint Read(CheckpointRef checkpoint, int holders)
+    /// <summary>
+    /// Reads both files of a committed checkpoint into CPU memory for <paramref name="holders"/> trainers to load from (see
+    /// <see cref="ResumeCheckpoint"/>), each in one pass that also checks its SHA-256 (the student file's against the
+    /// commit event, the optimiser file's against the student file's metadata). Null, with the reason in
+    /// <paramref name="problem"/>, when either file is missing, altered or truncated.
+    /// </summary>
+    public static ResumeCheckpoint? TryRead(CheckpointRef checkpoint, int holders, out string? problem)
     {
-        var weights = SafeTensors.Read(checkpoint.File);
+        LoadedCheckpoint? weights = null;
         try
         {
-            return new ResumeCheckpoint(checkpoint, weights, SafeTensors.Read(OptimizerPathOf(checkpoint.File)), holders);
+            weights = SafeTensors.Read(checkpoint.File, checkpoint.Sha256);
+            if (!weights.Metadata.TryGetValue(OptimizerShaKey, out var optimizerSha) || !weights.Metadata.ContainsKey(CursorKey))
+                throw new CheckpointFormatException(checkpoint.File, null, "metadata lacks the optimiser hash or the cursor");
+            var optimizer = SafeTensors.Read(OptimizerPathOf(checkpoint.File), optimizerSha);
+            problem = null;
+            return new ResumeCheckpoint(checkpoint, weights, optimizer, holders);
         }
-        catch
+        catch (Exception e) when (e is CheckpointFormatException or IOException)
         {
-            weights.Dispose();
-            throw;
+            weights?.Dispose();
+            // The failure path only: hashed again, so that the reason names what differs, as a plain verification does.
+            problem = Verify(checkpoint) ?? e.Message;
+            return null;
         }
     }
 

@@ -31,28 +31,40 @@ public static class SafeTensors
 
     sealed record Entry(string Name, ScalarType DType, long[] Shape, long Begin, long End);
 
-    public static LoadedCheckpoint Read(string path)
+    public static LoadedCheckpoint Read(string path) => Read(path, expectedSha256: null);
+
+    /// <summary>
+    /// Reads the file in one pass, in file order. With <paramref name="expectedSha256"/> the bytes are hashed as they are
+    /// read and the file is refused (<see cref="CheckpointFormatException"/>, nothing returned) when the digest differs,
+    /// so a verified load needs no second pass over a large file.
+    /// </summary>
+    public static LoadedCheckpoint Read(string path, string? expectedSha256)
     {
-        using var stream = File.OpenRead(path);
-        var (entries, metadata, dataStart) = ReadHeader(path, stream);
+        using var file = File.OpenRead(path);
+        using var hashing = expectedSha256 is null ? null : new HashingStream(file);
+        Stream stream = hashing is null ? file : hashing;
+        var (entries, metadata) = ReadHeader(path, stream, file.Length);
         using var scope = NewDisposeScope();
-        var tensors = new Dictionary<string, Tensor>();
-        foreach (var e in entries)
+        var read = new Dictionary<string, Tensor>();
+        // The offsets tile the data section (checked by ReadHeader), so in offset order each tensor starts where the
+        // previous one ended: one sequential pass, no seeks.
+        foreach (var e in entries.OrderBy(e => e.Begin))
         {
             var t = empty(e.Shape, e.DType);
-            stream.Seek(dataStart + e.Begin, SeekOrigin.Begin);
             t.ReadBytesFromStream(stream, CopyBufferBytes);
-            if (e.DType is ScalarType.Float16 or ScalarType.BFloat16) t = t.to(float32);
-            tensors[e.Name] = t.MoveToOuterDisposeScope();
+            read[e.Name] = e.DType is ScalarType.Float16 or ScalarType.BFloat16 ? t.to(float32) : t;
         }
-        return new LoadedCheckpoint(tensors, metadata);
+        if (hashing is not null && hashing.HexDigest() is var sha && sha != expectedSha256)
+            Fail(path, null, $"SHA-256 {sha} does not match the expected {expectedSha256}");
+        // Header order, as the file lists them; moved out only now, so that a refused file leaves nothing behind.
+        return new LoadedCheckpoint(entries.ToDictionary(e => e.Name, e => read[e.Name].MoveToOuterDisposeScope()), metadata);
     }
 
     /// <summary>Names and shapes plus metadata, validated, without reading tensor data (for inspecting big files).</summary>
     public static (IReadOnlyDictionary<string, long[]> Shapes, IReadOnlyDictionary<string, string> Metadata) ReadHeaderOnly(string path)
     {
         using var stream = File.OpenRead(path);
-        var (entries, metadata, _) = ReadHeader(path, stream);
+        var (entries, metadata) = ReadHeader(path, stream, stream.Length);
         return (entries.ToDictionary(e => e.Name, e => e.Shape), metadata);
     }
 
@@ -90,10 +102,9 @@ public static class SafeTensors
             tensor.detach().cpu().contiguous().WriteBytesToStream(stream, CopyBufferBytes);
     }
 
-    static (List<Entry> Entries, IReadOnlyDictionary<string, string> Metadata, long DataStart) ReadHeader(string path, FileStream stream)
+    static (List<Entry> Entries, IReadOnlyDictionary<string, string> Metadata) ReadHeader(string path, Stream stream, long fileLength)
     {
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("safetensors IO assumes a little-endian machine");
-        long fileLength = stream.Length;
         if (fileLength < 8) Fail(path, null, $"file is {fileLength} bytes, too short for the 8-byte header length");
         Span<byte> lengthBytes = stackalloc byte[8];
         stream.ReadExactly(lengthBytes);
@@ -103,8 +114,7 @@ public static class SafeTensors
             Fail(path, null, $"header length {headerLength} runs past the end of the {fileLength}-byte file (truncated?)");
         var headerBytes = new byte[headerLength];
         stream.ReadExactly(headerBytes);
-        long dataStart = 8 + (long)headerLength;
-        long dataLength = fileLength - dataStart;
+        long dataLength = fileLength - 8 - (long)headerLength;
 
         JsonDocument doc;
         try { doc = JsonDocument.Parse(headerBytes); }
@@ -143,7 +153,7 @@ public static class SafeTensors
             Fail(path, null, expected < dataLength
                 ? $"data section has {dataLength} bytes but tensors cover only {expected}"
                 : $"tensors need {expected} data bytes but the file has {dataLength} (truncated?)");
-        return (entries, metadata, dataStart);
+        return (entries, metadata);
     }
 
     static Entry ParseEntry(string path, string name, JsonElement value, long dataLength)

@@ -91,8 +91,8 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
                 }
                 core.Dispose();
                 var resumeFrom = new CheckpointRef(checkpoints.StudentPath(core.Step), sha, core.Step, core.Cursor);
-                Assert.Null(StageCheckpoints.Verify(resumeFrom));
-                var resume = StageCheckpoints.Read(resumeFrom, holders: 1);
+                var resume = StageCheckpoints.TryRead(resumeFrom, holders: 1, out var problem);
+                Assert.True(resume is not null, problem);
                 try { core = TrainerCore.Create(Setup(assignment with { ResumeFrom = new[] { resumeFrom } }, resumeFrom.Cursor), group.Members[0], resume); }
                 finally { resume.Release(); }
                 Assert.Equal(checkpointAt.Value, core.Step);

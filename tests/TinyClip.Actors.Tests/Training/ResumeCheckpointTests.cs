@@ -29,7 +29,9 @@ public sealed class ResumeCheckpointTests : IDisposable
         for (int g = 3; g < 5; g++) uninterrupted.Train(TrainingFixtures.Batch(g, 4), false);
 
         Assert.Null(StageCheckpoints.Verify(committed));
-        var resume = StageCheckpoints.Read(committed, holders: 2);
+        var resume = StageCheckpoints.TryRead(committed, holders: 2, out var problem);
+        Assert.Null(problem);
+        Assert.NotNull(resume);
         // The trainers copy from memory: the files are gone before either of them starts.
         Directory.Delete(checkpoints.Directory, recursive: true);
         var resumed = new List<Dictionary<string, float[]>>();
@@ -45,6 +47,29 @@ public sealed class ResumeCheckpointTests : IDisposable
         var expected = Weights(uninterrupted);
         foreach (var weights in resumed)
             foreach (var (name, values) in expected) Assert.True(values.SequenceEqual(weights[name]), $"{name} differs");
+    }
+
+    [Theory]
+    [InlineData(false, "does not match the committed")]
+    [InlineData(true, "optimiser file does not match its recorded SHA-256")]
+    public void A_checkpoint_with_an_altered_file_is_refused_with_the_reason(bool alterOptimizer, string reason)
+    {
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
+        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory,
+            TrainingFixtures.VocabularySize, KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
+        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        core.Train(TrainingFixtures.Batch(0, 4), false);
+        var checkpoints = new StageCheckpoints(_directory, stage.Name, keepLast: 3);
+        string sha;
+        using (var snapshot = core.Snapshot()) sha = checkpoints.Write(snapshot);
+        var committed = new CheckpointRef(checkpoints.StudentPath(1), sha, 1, core.Cursor);
+        var altered = alterOptimizer ? Path.Combine(checkpoints.Directory, "step-1.optim.safetensors") : committed.File;
+        var bytes = File.ReadAllBytes(altered);
+        bytes[^5] ^= 0x40; // one bit of the last tensor's data: the same length, the header still valid
+        File.WriteAllBytes(altered, bytes);
+
+        Assert.Null(StageCheckpoints.TryRead(committed, holders: 1, out var problem));
+        Assert.Contains(reason, problem);
     }
 
     public void Dispose()
