@@ -86,6 +86,9 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         // Events first: their checkpoint hashes show the first committed step at which the runs parted.
         var (expectedOrdered, expectedEvaluations) = Events(reference);
         var (actualOrdered, actualEvaluations) = Events(killed);
+        // The first differing event in full (the assertion's own message cuts long events short).
+        int parted = Enumerable.Range(0, Math.Min(expectedOrdered.Count, actualOrdered.Count)).FirstOrDefault(i => expectedOrdered[i] != actualOrdered[i], -1);
+        if (parted >= 0) output.WriteLine($"event {parted} differs:\n  uninterrupted: {expectedOrdered[parted]}\n  killed:        {actualOrdered[parted]}");
         Assert.Equal(expectedOrdered, actualOrdered);
         Assert.Equal(expectedEvaluations, actualEvaluations);
 
