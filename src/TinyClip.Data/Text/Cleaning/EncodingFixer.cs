@@ -26,15 +26,9 @@ public static class EncodingFixer
         {
             return text;
         }
-        var possible = new List<SingleByteCodec>();
         foreach (var codec in LegacyEncodings.All)
         {
-            if (!codec.CanEncode(text))
-            {
-                continue;
-            }
-            possible.Add(codec);
-            if (Utf8VariantsDecoder.TryDecode(RepairedBytes(codec, text), out var decoded))
+            if (codec.CanEncode(text) && Utf8VariantsDecoder.TryDecode(RepairedBytes(codec, text), out var decoded))
             {
                 return decoded;
             }
@@ -47,14 +41,9 @@ public static class EncodingFixer
                 return fixedText;
             }
         }
-        // ftfy returns here when "windows-1252" is among the possible encodings, but it lists only the sloppy one, so
-        // that never happens: text that fits Latin-1 is reread as strict Windows-1252.
-        if (possible.Contains(LegacyEncodings.Latin1)
-            && LegacyEncodings.Windows1252.TryDecode(LegacyEncodings.Latin1.Encode(text), out var reread)
-            && reread != text)
-        {
-            return reread;
-        }
+        // ftfy ends by rereading text that fits Latin-1 as Windows-1252 (its check for Windows-1252 among the possible
+        // encodings never holds, as only the sloppy one is listed), or, where that fails on an undefined byte, by
+        // mapping the C1 controls. Both give the text with its C1 controls read as sloppy Windows-1252.
         return CharacterFixes.FixC1Controls(text);
     }
 

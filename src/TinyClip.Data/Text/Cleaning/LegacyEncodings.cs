@@ -20,17 +20,9 @@ public static class LegacyEncodings
         SingleByteCodec.FromCodePage("cp437", 437, sloppy: false),
     ]);
 
-    private static readonly Lazy<SingleByteCodec> StrictWindows1252 =
-        new(() => SingleByteCodec.FromCodePage("windows-1252", 1252, sloppy: false));
-
     public static IReadOnlyList<SingleByteCodec> All => Codecs.Value;
 
-    public static SingleByteCodec Latin1 => All[0];
-
     public static SingleByteCodec SloppyWindows1252 => All[1];
-
-    /// <summary>Python's own windows-1252 codec, which fails on the five bytes the code page leaves undefined.</summary>
-    public static SingleByteCodec Windows1252 => StrictWindows1252.Value;
 
     public static SingleByteCodec MacRoman => All[8];
 

@@ -13,15 +13,13 @@ public sealed class SingleByteCodec
     private const byte SubstituteByte = 0x1A;
 
     private readonly string _decoding;
-    private readonly bool[] _undefined;
     private readonly Dictionary<char, byte> _encoding = [];
 
-    private SingleByteCodec(string name, string decoding, bool[] undefined, bool isSloppy)
+    private SingleByteCodec(string name, string decoding, bool isSloppy)
     {
         Name = name;
         IsSloppy = isSloppy;
         _decoding = decoding;
-        _undefined = undefined;
         for (var b = 255; b >= 0; b--)
         {
             _encoding[decoding[b]] = (byte)b;
@@ -34,7 +32,7 @@ public sealed class SingleByteCodec
     public bool IsSloppy { get; }
 
     public static SingleByteCodec Latin1() =>
-        new("latin-1", new string(Enumerable.Range(0, 256).Select(b => (char)b).ToArray()), new bool[256], isSloppy: false);
+        new("latin-1", new string(Enumerable.Range(0, 256).Select(b => (char)b).ToArray()), isSloppy: false);
 
     /// <summary>
     /// The code page's table from System.Text.Encoding.CodePages. Characters are taken in NFC, as Python's tables
@@ -48,18 +46,17 @@ public sealed class SingleByteCodec
             ?? throw new InvalidOperationException($"Code page {codePage} is not available.");
         var privateUseMeansUndefined = codePage is >= 1250 and <= 1258;
         var decoding = new char[256];
-        var undefined = new bool[256];
         for (var b = 0; b < 256; b++)
         {
             var character = DecodeOne(encoding, (byte)b);
-            undefined[b] = character is null || (privateUseMeansUndefined && character.Value is >= '\uE000' and <= '\uF8FF');
-            decoding[b] = undefined[b] ? (char)b : UnicodeNfc.Normalize(character!.Value.ToString())[0];
+            var undefined = character is null || (privateUseMeansUndefined && character.Value is >= '\uE000' and <= '\uF8FF');
+            decoding[b] = undefined ? (char)b : UnicodeNfc.Normalize(character!.Value.ToString())[0];
         }
         if (sloppy)
         {
             decoding[SubstituteByte] = '\uFFFD';
         }
-        return new SingleByteCodec(name, new string(decoding), sloppy ? new bool[256] : undefined, sloppy);
+        return new SingleByteCodec(name, new string(decoding), sloppy);
     }
 
     /// <summary>
@@ -90,23 +87,6 @@ public sealed class SingleByteCodec
     }
 
     public char Decode(byte b) => _decoding[b];
-
-    /// <summary>Decodes as Python's strict codec does: false when a byte is undefined in the code page.</summary>
-    public bool TryDecode(byte[] bytes, out string text)
-    {
-        var chars = new char[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            if (_undefined[bytes[i]])
-            {
-                text = "";
-                return false;
-            }
-            chars[i] = _decoding[bytes[i]];
-        }
-        text = new string(chars);
-        return true;
-    }
 
     private static char? DecodeOne(Encoding encoding, byte b)
     {
