@@ -34,7 +34,7 @@ public static class CharacterFixes
     public static string FixC1Controls(string text) =>
         C1Control.Replace(text, match => LegacyEncodings.SloppyWindows1252.Decode((byte)match.Value[0]).ToString());
 
-    public static string FixLatinLigatures(string text) => Translate(text, c => Ligatures.GetValueOrDefault(c));
+    public static string FixLatinLigatures(string text) => Translate(text, c => c < '\u0132' ? null : Ligatures.GetValueOrDefault(c));
 
     /// <summary>Full-width ASCII, half-width katakana and Hangul to their usual forms (NFKC), and U+3000 to a space.</summary>
     public static string FixCharacterWidth(string text) => Translate(text, c => c switch

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace TinyClip.Data.Text.Cleaning;
 
 /// <summary>
@@ -22,7 +24,7 @@ public static class EncodingFixer
 
     private static string FixOneStep(string text)
     {
-        if (text.Length == 0 || text.All(char.IsAscii) || !MojibakeHeuristic.IsBad(text))
+        if (text.Length == 0 || Ascii.IsValid(text) || !MojibakeHeuristic.IsBad(text))
         {
             return text;
         }

@@ -18,7 +18,7 @@ public static class PythonCaseMapping
 
     public static string Lower(string text)
     {
-        if (IsAscii(text))
+        if (Ascii.IsValid(text))
         {
             return text.ToLowerInvariant();
         }
@@ -58,18 +58,6 @@ public static class PythonCaseMapping
             }
         }
         return builder.ToString();
-    }
-
-    private static bool IsAscii(string text)
-    {
-        foreach (var c in text)
-        {
-            if (c > 0x7F)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static int SimpleMapping(int codePoint, Func<Rune, Rune> map) =>

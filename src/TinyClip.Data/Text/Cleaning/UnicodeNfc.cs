@@ -27,7 +27,7 @@ public static class UnicodeNfc
 
     public static string Normalize(string text)
     {
-        if (text.All(c => c < FirstCombiningCodePoint))
+        if (!text.AsSpan().ContainsAnyExceptInRange('\0', (char)(FirstCombiningCodePoint - 1)))
         {
             return text;
         }
