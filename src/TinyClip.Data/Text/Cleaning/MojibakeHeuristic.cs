@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using static TinyClip.Data.Text.Cleaning.MojibakeCharacterSets;
 
@@ -69,5 +71,41 @@ public static class MojibakeHeuristic
 
     private static readonly Regex AnyPattern = new(string.Join("|", Patterns), RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
-    public static bool IsBad(string text) => AnyPattern.IsMatch(text);
+    /// <summary>
+    /// Stand-ins for characters beyond the BMP, which Python matches as one character and .NET's Regex as two
+    /// surrogates: a letter (Yi syllable U+A000) for Python's word characters, a symbol (U+2603) for the rest. No
+    /// pattern names any such character, so only "is it \w" and "is it one character" matter.
+    /// </summary>
+    private const char WordStandIn = '\uA000';
+    private const char OtherStandIn = '\u2603';
+
+    public static bool IsBad(string text) => AnyPattern.IsMatch(WithBmpStandIns(text));
+
+    private static string WithBmpStandIns(string text)
+    {
+        if (!text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF'))
+        {
+            return text;
+        }
+        var builder = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                var category = CharUnicodeInfo.GetUnicodeCategory(char.ConvertToUtf32(text[i], text[i + 1]));
+                builder.Append(IsPythonWordCategory(category) ? WordStandIn : OtherStandIn);
+                i++;
+            }
+            else
+            {
+                builder.Append(text[i]);
+            }
+        }
+        return builder.ToString();
+    }
+
+    private static bool IsPythonWordCategory(UnicodeCategory category) => category is UnicodeCategory.UppercaseLetter
+        or UnicodeCategory.LowercaseLetter or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter
+        or UnicodeCategory.OtherLetter or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber
+        or UnicodeCategory.OtherNumber;
 }
