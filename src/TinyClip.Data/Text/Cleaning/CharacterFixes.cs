@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -7,9 +8,6 @@ namespace TinyClip.Data.Text.Cleaning;
 public static class CharacterFixes
 {
     private static readonly Regex C1Control = new("[\\x80-\\x9F]", RegexOptions.CultureInvariant | RegexOptions.Compiled);
-
-    /// <summary>ANSI terminal escapes such as ESC[36;44m. Python's \d, like .NET's, is any decimal digit.</summary>
-    private static readonly Regex TerminalEscape = new("\\x1B\\[(?:\\d|;)*[a-zA-Z]", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
     private static readonly Regex SingleCurlyQuote = new("[\u02BC\u2018-\u201B]", RegexOptions.CultureInvariant | RegexOptions.Compiled);
 
@@ -78,7 +76,43 @@ public static class CharacterFixes
         return builder?.ToString() ?? text;
     }
 
-    public static string RemoveTerminalEscapes(string text) => TerminalEscape.Replace(text, "");
+    /// <summary>
+    /// Removes ANSI terminal escapes such as ESC[36;44m: ESC, '[', decimal digits (any script's, as Python's \d) and
+    /// ';', then an ASCII letter. Scanned by code point, because a digit beyond the BMP is two surrogates to Regex.
+    /// </summary>
+    public static string RemoveTerminalEscapes(string text)
+    {
+        var start = text.IndexOf('\u001B', StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return text;
+        }
+        var builder = new StringBuilder(text.Length);
+        var copied = 0;
+        for (; start >= 0; start = text.IndexOf('\u001B', start + 1))
+        {
+            if (start >= copied && TerminalEscapeEnd(text, start) is { } end)
+            {
+                builder.Append(text, copied, start - copied);
+                copied = end;
+            }
+        }
+        return builder.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    private static int? TerminalEscapeEnd(string text, int escape)
+    {
+        if (escape + 1 >= text.Length || text[escape + 1] != '[')
+        {
+            return null;
+        }
+        var index = escape + 2;
+        while (index < text.Length && (text[index] == ';' || CharUnicodeInfo.GetUnicodeCategory(text, index) == UnicodeCategory.DecimalDigitNumber))
+        {
+            index += char.IsSurrogatePair(text, index) ? 2 : 1;
+        }
+        return index < text.Length && char.IsAsciiLetter(text[index]) ? index + 1 : null;
+    }
 
     /// <summary>
     /// Removes the controls that have no visible effect: C0 controls other than tab, line feed, form feed and

@@ -48,7 +48,7 @@ public static class Utf8VariantsDecoder
         if (bytes[index] == 0xED && index + 5 < bytes.Length
             && bytes[index + 1] is >= 0xA0 and <= 0xAF && IsContinuation(bytes[index + 2])
             && bytes[index + 3] == 0xED
-            && bytes[index + 4] is >= 0xB0 and <= 0xBF && IsContinuation(bytes[index + 5]))
+            && bytes[index + 4] is >= 0xB0 and <= 0xBF && IsLastOfCesu8(bytes, index + 5))
         {
             var codePoint = ((bytes[index + 1] & 0x0F) << 16) + ((bytes[index + 2] & 0x3F) << 10)
                 + ((bytes[index + 4] & 0x0F) << 6) + (bytes[index + 5] & 0x3F) + 0x10000;
@@ -58,6 +58,13 @@ public static class Utf8VariantsDecoder
     }
 
     private static bool IsContinuation(byte b) => b is >= 0x80 and <= 0xBF;
+
+    /// <summary>
+    /// A continuation byte, or, as ftfy's pattern has it, a line feed that ends the bytes: its "$" alternative also
+    /// matches before a final newline, so ftfy decodes that line feed as the sequence's last six bits.
+    /// </summary>
+    private static bool IsLastOfCesu8(byte[] bytes, int index) =>
+        IsContinuation(bytes[index]) || (bytes[index] == (byte)'\n' && index == bytes.Length - 1);
 
     private static bool TryAppendStrict(byte[] bytes, int start, int count, StringBuilder builder)
     {

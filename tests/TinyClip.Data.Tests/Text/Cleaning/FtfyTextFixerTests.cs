@@ -21,6 +21,7 @@ public class FtfyTextFixerTests
 
     [Theory]
     [InlineData("\u001B[36;44mI'm blue\u001B[0m", "I'm blue")]
+    [InlineData("\u001B[𝟏;٣mdigits of any script\u001B[", "digits of any script[")] // an unfinished escape loses only its ESC
     [InlineData("a\u2029b\rc\u0085d", "a\nb\nc…d")] // U+0085 is read as Windows-1252 before the line-break fix
     [InlineData("a\u206Ab\uFFFCc", "abc")]
     [InlineData("ǈ ﬅ", "Lj ſt")]

@@ -12,6 +12,16 @@ public class Utf8VariantsDecoderTests
         Assert.Equal("a\u0000😀é", text);
     }
 
+    // ftfy's pattern lets its "$" match before a final newline, so a CESU-8 sequence cut short by the line feed that
+    // ends a segment is decoded with that line feed as its last byte: U+10000 + 0x0A (ftfy 6.3 gives "\U0001000A").
+    [Fact]
+    public void A_cesu8_sequence_ended_by_the_final_line_feed_decodes_as_ftfy_does()
+    {
+        Assert.True(Utf8VariantsDecoder.TryDecode([0xED, 0xA0, 0x80, 0xED, 0xB0, 0x0A], out var text));
+        Assert.Equal(char.ConvertFromUtf32(0x1000A), text);
+        Assert.False(Utf8VariantsDecoder.TryDecode([0xED, 0xA0, 0x80, 0xED, 0xB0, 0x0A, 0x41], out _));
+    }
+
     [Theory]
     [InlineData(new byte[] { 0xED, 0xA0, 0xBD })] // a lone encoded surrogate
     [InlineData(new byte[] { 0xC0, 0x41 })] // C0 is no lead byte outside the Java null
