@@ -32,6 +32,16 @@ public sealed class TokenizeCommandTests
         Assert.Equal("[49406,320,1125,539,320,2368,49407,0,0,0]", Assert.Single(lines));
     }
 
+    // Cleaned as OpenCLIP does: "cafÃ©" is UTF-8 mojibake that ftfy repairs to "café" (15304), and ftfy straightens
+    // the curly quotes, so "'s" splits off (568). The derivations are in CaptionCleaningOpenClipIdsTests.
+    [Fact]
+    public async Task Captions_that_ftfy_repairs_get_the_openclip_ids()
+    {
+        var lines = await TokenizeAsync("cafÃ© au lait\n“here’s a test”\n", 9, json: true);
+
+        Assert.Equal(["[49406,15304,2566,572,585,49407,0,0,0]", "[49406,257,763,568,320,1628,257,49407,0]"], lines);
+    }
+
     [Fact]
     public async Task The_cli_reads_standard_input()
     {

@@ -1,21 +1,21 @@
-using System.Net;
 using System.Text;
+using TinyClip.Data.Text.Cleaning;
 
 namespace TinyClip.Data.Text;
 
 /// <summary>
-/// OpenCLIP's caption normalisation without ftfy: html-unescape twice (captions scraped from the web are often
-/// escaped twice, "&amp;amp;"), collapse whitespace runs to one space, strip, lower-case.
-/// OpenCLIP first runs ftfy.fix_text (mojibake repair, curly quotes to straight, full-width to half-width, NFC);
-/// that step is not reproduced, so such captions can tokenise differently (see docs/tokenizer.md).
+/// OpenCLIP's caption cleaning, step for step: ftfy.fix_text (mojibake, HTML references, quotes, widths, ligatures,
+/// controls, NFC), html.unescape twice (web captions are often escaped twice, "&amp;amp;"), white space runs to one
+/// space with the ends stripped, and Python's str.lower. See docs/tokenizer.md.
 /// </summary>
 public static class CaptionCleaner
 {
     /// <summary>Returns the cleaned caption the tokenizer splits into words.</summary>
     public static string Clean(string caption)
     {
-        var unescaped = WebUtility.HtmlDecode(WebUtility.HtmlDecode(caption));
-        return CollapseWhitespace(unescaped).ToLowerInvariant();
+        var fixedText = FtfyTextFixer.FixText(caption);
+        var unescaped = PythonHtmlUnescaper.Unescape(PythonHtmlUnescaper.Unescape(fixedText));
+        return PythonCaseMapping.Lower(CollapseWhitespace(unescaped));
     }
 
     /// <summary>
