@@ -23,8 +23,8 @@ public static class EvalCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model checkpoint (.safetensors; .pt/.bin with --allow-pickle)", Required = true };
         var data = new Option<string[]>("--data") { Description = "Parquet files, directories or globs (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
-        var classes = new Option<string?>("--classes") { Description = "Class names, one per line, in label order, for zero-shot (the data needs a label column); without: retrieval and validation loss only" };
-        var templates = new Option<string?>("--templates") { Description = "Prompt templates with {} for the class name, one per line (default: \"a photo of a {}.\"); needs --classes" };
+        var classes = new Option<string?>("--classes") { Description = "Class names in label order for zero-shot (the data needs labels): imagenet-1k (shipped) or a file, one per line; without: retrieval and validation loss only" };
+        var templates = new Option<string?>("--templates") { Description = "Prompt templates with {} for the class name: openai-imagenet (OpenAI's 80, shipped) or a file, one per line (default: \"a photo of a {}.\"); needs --classes" };
         var tokenizer = new Option<string>("--tokenizer") { Description = "The model's CLIP BPE merges file", Required = true };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
         var maxSamples = new Option<int>("--max-samples") { Description = "Evaluate the first N usable samples only (0 = all)", DefaultValueFactory = _ => 0 };
