@@ -19,6 +19,13 @@ public sealed class EvalCommandTests : IDisposable
         return Path.Combine(_directory, "val");
     }
 
+    /// <summary>The tiny-test model's checkpoint and a tokenizer that fits it, in the test's directory.</summary>
+    private (string Checkpoint, string Tokenizer) SaveTinyModel()
+    {
+        using var model = TinyModels.Create();
+        return (TinyModels.Save(model, _directory), TinyModels.WriteTokenizer(_directory));
+    }
+
     private EvalCommand.EvalRequest Request(string data, string checkpoint, string tokenizer, int maxSamples) =>
         new(checkpoint, [data], Path.Combine(_directory, "classes.txt"), Path.Combine(_directory, "templates.txt"), tokenizer,
             maxSamples, BatchSize: 8, AllowPickle: false);
@@ -29,9 +36,7 @@ public sealed class EvalCommandTests : IDisposable
     public async Task Zero_shot_and_retrieval_metrics_are_fractions_over_the_samples_evaluated(int maxSamples, int expectedCount)
     {
         var data = await WriteValidationSetAsync();
-        using var model = TinyModels.Create();
-        var checkpoint = TinyModels.Save(model, _directory);
-        var tokenizer = TinyModels.WriteTokenizer(_directory);
+        var (checkpoint, tokenizer) = SaveTinyModel();
 
         var metrics = await EvalCommand.RunAsync(Request(data, checkpoint, tokenizer, maxSamples));
 
@@ -47,9 +52,7 @@ public sealed class EvalCommandTests : IDisposable
     public async Task Without_classes_the_cli_reports_retrieval_and_the_validation_loss()
     {
         var data = await WriteValidationSetAsync();
-        using var model = TinyModels.Create();
-        var checkpoint = TinyModels.Save(model, _directory);
-        var tokenizer = TinyModels.WriteTokenizer(_directory);
+        var (checkpoint, tokenizer) = SaveTinyModel();
 
         var json = Path.Combine(_directory, "retrieval.json");
         var text = await CliProcess.RunAsync(TestPaths.TinyClipDll,
@@ -72,9 +75,7 @@ public sealed class EvalCommandTests : IDisposable
     public async Task The_json_has_clip_benchmarks_form_one_file_a_task_with_the_metrics_of_the_evaluation()
     {
         var data = await WriteValidationSetAsync();
-        using var model = TinyModels.Create();
-        var checkpoint = TinyModels.Save(model, _directory);
-        var tokenizer = TinyModels.WriteTokenizer(_directory);
+        var (checkpoint, tokenizer) = SaveTinyModel();
         var json = Path.Combine(_directory, "synthetic_{task}.json");
         var request = Request(data, checkpoint, tokenizer, maxSamples: 0) with { Json = json, DatasetName = "synthetic-val" };
 
@@ -108,9 +109,7 @@ public sealed class EvalCommandTests : IDisposable
     [Fact]
     public async Task An_image_folder_is_evaluated_by_the_built_program_for_zero_shot_only_and_acc5_is_null_below_five_classes()
     {
-        using var model = TinyModels.Create();
-        var checkpoint = TinyModels.Save(model, _directory);
-        var tokenizer = TinyModels.WriteTokenizer(_directory);
+        var (checkpoint, tokenizer) = SaveTinyModel();
         var folder = Path.Combine(_directory, "val");
         string[] names = ["cat", "dog", "red square"];
         for (var c = 0; c < names.Length; c++)
@@ -152,9 +151,7 @@ public sealed class EvalCommandTests : IDisposable
     public async Task Templates_without_classes_and_an_unavailable_device_are_refused_with_the_option_named()
     {
         var data = await WriteValidationSetAsync();
-        using var model = TinyModels.Create();
-        var checkpoint = TinyModels.Save(model, _directory);
-        var tokenizer = TinyModels.WriteTokenizer(_directory);
+        var (checkpoint, tokenizer) = SaveTinyModel();
         var request = new EvalCommand.EvalRequest(checkpoint, [data], null, Path.Combine(_directory, "templates.txt"), tokenizer, 0, 8, false);
 
         var templates = await Assert.ThrowsAsync<TinyClip.Configuration.InvalidSettingException>(() => EvalCommand.RunAsync(request));
