@@ -16,7 +16,7 @@ public class LabelledImagesTests
     private static async Task<List<TrainingBatch>> ReadAllAsync(DatasetManifest manifest, DataSettings settings, QuarantineLog quarantine)
     {
         var batches = new List<TrainingBatch>();
-        await foreach (var batch in new EvaluationReader(manifest, settings, new WordHashTokenizer(), quarantine).ReadAsync()) batches.Add(batch);
+        await foreach (var batch in new EvaluationReader(new ParquetEvaluationRows(manifest, quarantine, Pipelines.Retry), settings, new WordHashTokenizer(), quarantine).ReadAsync()) batches.Add(batch);
         return batches;
     }
 

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
-using TinyClip.Data.Manifest;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Quarantine;
-using TinyClip.Data.Reading;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Text;
 
@@ -28,12 +26,6 @@ public sealed class EvaluationReader
         // Samples are decoded a batch at a time and wait for at most one batch before they are copied.
         _processor = new SampleProcessor(settings.Decode, settings.Order.Seed, TransformMode.Eval, tokenizer, quarantine, Counters,
             2 * settings.Order.BatchSize);
-    }
-
-    /// <summary>The rows of a Parquet split (its manifest built for <see cref="Layouts.DatasetUse.Evaluation"/>).</summary>
-    public EvaluationReader(DatasetManifest manifest, DataSettings settings, ICaptionTokenizer tokenizer, QuarantineLog quarantine)
-        : this(new ParquetEvaluationRows(manifest, quarantine, ReadRetryPolicy.From(settings.Stream)), settings, tokenizer, quarantine)
-    {
     }
 
     public PipelineCounters Counters { get; } = new();
