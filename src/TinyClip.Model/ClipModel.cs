@@ -65,6 +65,10 @@ public sealed class ClipModel : nn.Module
         return model;
     }
 
+    /// <summary>Whether the parameter of OpenCLIP name <paramref name="name"/> belongs to the text tower (every name but
+    /// the image tower's <c>visual.*</c> and the shared <c>logit_scale</c>).</summary>
+    public static bool IsTextTowerParameter(string name) => !name.StartsWith("visual.", StringComparison.Ordinal) && name != "logit_scale";
+
     /// <summary>Activation checkpointing of both towers' transformer blocks (see <see cref="ActivationCheckpoint"/>).</summary>
     public bool CheckpointActivations
     {
@@ -102,8 +106,8 @@ public sealed class ClipModel : nn.Module
         long image = 0, text = 0;
         foreach (var (name, p) in named_parameters())
         {
-            if (name.StartsWith("visual.", StringComparison.Ordinal)) image += p.numel();
-            else if (name != "logit_scale") text += p.numel();
+            if (IsTextTowerParameter(name)) text += p.numel();
+            else if (name != "logit_scale") image += p.numel();
         }
         return (image, text);
     }

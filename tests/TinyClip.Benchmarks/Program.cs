@@ -26,6 +26,7 @@ public static class Program
         new LargeBatchBenchmark(),
         new EvaluationBenchmark(),
         new CheckpointCadenceBenchmark(),
+        new GradientOverlapBenchmark(),
     };
 
     public static async Task<int> Main(string[] args)

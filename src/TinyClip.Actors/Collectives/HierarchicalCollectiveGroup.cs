@@ -4,7 +4,7 @@ namespace TinyClip.Actors.Collectives;
 /// Collectives of one generation across processes, as seen by one node: its local trainers first reduce among
 /// themselves (an <see cref="InProcessCollectiveGroup"/>, shared memory), then one leader (local index 0) exchanges the
 /// node's partial result with the other nodes' leaders through the <see cref="NodeExchange"/>, and the leader's result
-/// is copied out to the other local members. Only one thread per node touches the network, and the bytes sent do
+/// is copied out to the other local members. Only the leader makes calls across nodes, and the bytes sent do
 /// not grow with the number of trainers per node. With a single node nothing leaves the in-process group.
 /// </summary>
 public sealed class HierarchicalCollectiveGroup : ICollectiveGroup

@@ -8,8 +8,9 @@ namespace TinyClip.Actors.Collectives;
 /// </summary>
 public interface INodeTransport
 {
-    /// <summary>Sends <paramref name="values"/> to <paramref name="node"/>; they may be reused once this returns.</summary>
-    void Send(NodeCall call, int node, CollectivePart part, ReadOnlySpan<float> values);
+    /// <summary>Sends <paramref name="values"/> to <paramref name="node"/>; they may be reused once this returns. Sends to
+    /// different nodes may run at the same time (on different threads); sends to one node never do.</summary>
+    void Send(NodeCall call, int node, CollectivePart part, ReadOnlyMemory<float> values);
 
     /// <summary>Blocks until <paramref name="node"/>'s message of this call and part has arrived whole.</summary>
     NodeMessage Receive(NodeCall call, int node, CollectivePart part);

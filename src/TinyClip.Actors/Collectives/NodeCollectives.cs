@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace TinyClip.Actors.Collectives;
@@ -7,14 +8,15 @@ namespace TinyClip.Actors.Collectives;
 /// The collective algorithm between the leaders of the nodes of a generation, over any <see cref="INodeTransport"/>.
 /// Sums are reduce-scatters: node j owns a contiguous slice, receives it from every node and adds the slices in node
 /// order, starting from node 0's. Each value is added by one node only, in that fixed order, so the bits of a result
-/// depend on the member set alone, not on timing or on which node asks.
+/// depend on the member set alone, not on timing or on which node asks. A node sends to all its peers at the same
+/// time, so that no peer's transfer waits for another's.
 /// </summary>
 public sealed class NodeCollectives(INodeTransport transport)
 {
     /// <summary>Every node's <paramref name="local"/> concatenated in node order (lengths may differ).</summary>
     public float[] AllGather(NodeCall call, float[] local)
     {
-        foreach (var node in call.Others()) transport.Send(call, node, CollectivePart.Contribution, local);
+        SendToOthers(call, CollectivePart.Contribution, _ => local);
         var parts = new ArraySegment<float>[call.Nodes];
         for (int node = 0; node < call.Nodes; node++)
             parts[node] = node == call.ThisNode ? local : Receive(call, node, CollectivePart.Contribution, expectedLength: null);
@@ -39,7 +41,7 @@ public sealed class NodeCollectives(INodeTransport transport)
         var slices = EqualSlices(buffer.Length, call.Nodes);
         var own = slices[call.ThisNode];
         var sum = SumOwnSlice(call, buffer, slices);
-        foreach (var node in call.Others()) transport.Send(call, node, CollectivePart.Reduced, sum);
+        SendToOthers(call, CollectivePart.Reduced, _ => sum);
         sum.AsSpan().CopyTo(buffer.AsSpan(own.Start, own.Length));
         PooledFloats.Release(sum);
         foreach (var node in call.Others())
@@ -67,11 +69,7 @@ public sealed class NodeCollectives(INodeTransport transport)
     /// <summary>Sends every other node its slice of <paramref name="buffer"/>, and sums this node's slice over all nodes in node order (a pooled array).</summary>
     private ArraySegment<float> SumOwnSlice(NodeCall call, float[] buffer, IReadOnlyList<(int Start, int Length)> slices)
     {
-        foreach (var node in call.Others())
-        {
-            var (start, length) = slices[node];
-            transport.Send(call, node, CollectivePart.Contribution, buffer.AsSpan(start, length));
-        }
+        SendToOthers(call, CollectivePart.Contribution, node => buffer.AsMemory(slices[node].Start, slices[node].Length));
         var (ownStart, ownLength) = slices[call.ThisNode];
         var own = buffer.AsSpan(ownStart, ownLength);
         // The sum starts as node 0's slice: a received (pooled) buffer, or a pooled copy of this node's own.
@@ -94,6 +92,27 @@ public sealed class NodeCollectives(INodeTransport transport)
             PooledFloats.Release(part);
         }
         return sum;
+    }
+
+    /// <summary>
+    /// Sends every other node its values at the same time: the first send on this thread, the others on pool threads.
+    /// Returns once every send is done, so the values may then be reused; a failed send aborts the generation (which
+    /// ends the other sends), and the first failure is rethrown.
+    /// </summary>
+    private void SendToOthers(NodeCall call, CollectivePart part, Func<int, ReadOnlyMemory<float>> valuesFor)
+    {
+        var others = call.Others().ToArray();
+        if (others.Length == 0) return;
+        var concurrent = others[1..].Select(node => Task.Run(() => transport.Send(call, node, part, valuesFor(node)))).ToArray();
+        Exception? failure = null;
+        try { transport.Send(call, others[0], part, valuesFor(others[0])); }
+        catch (Exception e) { failure = e; }
+        foreach (var send in concurrent)
+        {
+            try { send.GetAwaiter().GetResult(); }
+            catch (Exception e) { failure ??= e; }
+        }
+        if (failure is not null) ExceptionDispatchInfo.Throw(failure);
     }
 
     private ArraySegment<float> Receive(NodeCall call, int node, CollectivePart part, int? expectedLength)

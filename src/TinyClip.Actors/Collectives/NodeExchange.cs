@@ -110,10 +110,10 @@ public sealed class NodeExchange : INodeTransport, IDisposable
 
     // ---- the transport of the algorithm ----
 
-    void INodeTransport.Send(NodeCall call, int node, CollectivePart part, ReadOnlySpan<float> values)
+    void INodeTransport.Send(NodeCall call, int node, CollectivePart part, ReadOnlyMemory<float> values)
     {
         var link = Outgoing(call.Tag, node);
-        try { link.WriteMessage(call.Tag, call.Index, part, values, Settings.FloatsPerChunk); }
+        try { link.WriteMessage(call.Tag, call.Index, part, values.Span, Settings.FloatsPerChunk); }
         catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut })
         {
             throw AbortWith($"node {Address} waited more than {Settings.Timeout} for node {Topology.Nodes[node].Address} to take its data at {call.Tag}");

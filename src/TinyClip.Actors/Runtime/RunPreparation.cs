@@ -34,7 +34,7 @@ public sealed record PreparedRun(
     /// <summary>The settings of this process's trainers.</summary>
     public WorkerGroupSettings WorkerSettings => new(Devices, RunDirectory, Tokenizer.VocabularySize, Run.CheckpointEverySteps,
         Run.KeepLastCheckpoints, Run.MaxNonFiniteStepsInRow, Plan.Teacher.AllowPickle, Data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10), Run.SampleLog,
-        Plan.Teacher.Precision);
+        Plan.Teacher.Precision, Run.OverlapGradientExchange);
 
     public StageSupervisorSettings SupervisorSettings(string persistenceId) => new(persistenceId, Run.Seed, TrainManifest.ContentHash, Run.Persistence.SnapshotEveryEvents,
         Run.Persistence.MaxStageRestarts, TimeSpan.FromSeconds(1));

@@ -18,7 +18,8 @@ public sealed record WorkerGroupSettings(
     int BatchesInFlight,
     TimeSpan CollectiveTimeout,
     bool SampleLog = false,
-    TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32);
+    TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32,
+    bool OverlapGradientExchange = false);
 
 /// <summary>
 /// The trainers of one process (one per device) and their data feed. For each RunStage it picks the checkpoint to
@@ -104,7 +105,7 @@ public sealed class WorkerGroup : ReceiveActor
         {
             var setup = new TrainerSetup(verified, local.FirstRank + index, topology.WorldSize, cursor, ReportsProgress: index == 0, _settings.Devices[index], _settings.RunDirectory,
                 _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog,
-                _settings.TeacherPrecision);
+                _settings.TeacherPrecision, _settings.OverlapGradientExchange);
             _trainers[index].Tell(new StartTraining(_attempt, setup, resume, _collective.Members[index], fanOut.Reader(index), _stop, cadence, _supervisor,
                 _feedCancellation.Token));
         }

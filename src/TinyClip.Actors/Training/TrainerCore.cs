@@ -29,6 +29,8 @@ public sealed class TrainerCore : IDisposable
     private readonly LearningRateSchedule _schedule;
     private readonly BatchAgreement _agreement;
     private IReadOnlyList<TorchSharp.Modules.Parameter> _trainable;
+    private IReadOnlyList<TorchSharp.Modules.Parameter> _textTower = [];
+    private IReadOnlyList<TorchSharp.Modules.Parameter> _imageTowerAndScale = [];
     private MaskLearning? _masks;
     private int _nonFiniteInRow;
 
@@ -49,7 +51,7 @@ public sealed class TrainerCore : IDisposable
         _rowShardedLoss = new RowShardedLoss(_step.Objective);
         _schedule = new LearningRateSchedule(stage.Optimization.LearningRate, stage.Optimization.WarmupSteps, stage.Steps);
         _agreement = new BatchAgreement(setup.Start);
-        _trainable = student.parameters().Where(p => p.requires_grad).ToList();
+        _trainable = Trainable(student);
         student.CheckpointActivations = stage.ActivationCheckpointing;
         _step.Objective.ConstrainStudentLogitScale(student.LogitScale);
     }
@@ -110,6 +112,15 @@ public sealed class TrainerCore : IDisposable
         return core;
     }
 
+    /// <summary>The student's trainable parameters, and the two buckets an overlapped exchange sends them in.</summary>
+    private IReadOnlyList<TorchSharp.Modules.Parameter> Trainable(ClipModel student)
+    {
+        var trainable = student.named_parameters().Where(p => p.parameter.requires_grad).ToList();
+        _textTower = trainable.Where(p => ClipModel.IsTextTowerParameter(p.name)).Select(p => p.parameter).ToList();
+        _imageTowerAndScale = trainable.Where(p => !ClipModel.IsTextTowerParameter(p.name)).Select(p => p.parameter).ToList();
+        return trainable.Select(p => p.parameter).ToList();
+    }
+
     private static AdamW NewOptimizer(ClipModel student, OptimizationSpec optimization)
     {
         var groups = ParameterGroup.DecayAndNoDecay(student.named_parameters().Select(p => (p.name, p.parameter)), optimization.WeightDecay);
@@ -136,12 +147,13 @@ public sealed class TrainerCore : IDisposable
         _masks?.Optimizer.ZeroGrad();
         var masks = _masks?.Sample(Step); // once per step, whatever the micro-batches
         int micro = Stage.MicroBatchSize is > 0 and var size && size < b ? size : b;
-        var result = micro == b ? WholeBatchStep(slice, masks) : CachedGradientStep(slice, masks, micro);
+        using var exchange = _collective.WorldSize == 1 ? null : new GradientExchange(_collective, _device, _setup.OverlapGradientExchange);
+        var result = micro == b ? WholeBatchStep(slice, masks, exchange) : CachedGradientStep(slice, masks, micro, exchange);
 
         double learningRate = _schedule.At(Step);
         double gradientNorm = double.NaN;
         var maskProgress = result.IsFinite ? _masks?.AddPenalty(Step) : null;
-        bool stop = result.IsFinite ? ReduceGradients(stopRequested) : AgreeOnStop(stopRequested);
+        bool stop = result.IsFinite ? ReduceGradients(exchange, stopRequested) : AgreeOnStop(stopRequested);
         if (result.IsFinite)
         {
             _nonFiniteInRow = 0;
@@ -159,16 +171,34 @@ public sealed class TrainerCore : IDisposable
     }
 
     /// <summary>The local batch in one forward and backward: every activation of both passes held at once.</summary>
-    private ShardedStepResult WholeBatchStep(TrainingBatch slice, StudentMasks? masks)
+    private ShardedStepResult WholeBatchStep(TrainingBatch slice, StudentMasks? masks, GradientExchange? exchange)
     {
         var (images, tokens) = Inputs(slice, 0, slice.Count);
         var localTeacher = TeacherFeatures(images, tokens);
         var local = StudentFeatures(images, tokens, masks);
         var (result, gradients) = LossGradients(local, localTeacher, slice.Count);
         if (gradients is null) return result;
-        autograd.backward([local.Image, local.Text], [gradients.Image, gradients.Text]);
+        Backward(local, gradients.Image, gradients.Text, exchange);
         gradients.AccumulateScale(Student.LogitScale);
         return result;
+    }
+
+    /// <summary>
+    /// The step's last backward pass. With an overlapped exchange, and no masks being learned (their sampling ties the
+    /// towers together), it runs tower by tower: the text tower first, whose gradients are then summed across the group
+    /// while the image tower's backward runs (the image tower is the larger computation). The towers share no
+    /// parameters, so each gradient is the same sum either way.
+    /// </summary>
+    private void Backward(ClipFeatures features, Tensor imageGradient, Tensor textGradient, GradientExchange? exchange)
+    {
+        if (exchange is not { Overlapped: true } || _masks is not null)
+        {
+            autograd.backward([features.Image, features.Text], [imageGradient, textGradient]);
+            return;
+        }
+        autograd.backward([features.Text], [textGradient]);
+        exchange.Send(_textTower, Tag("gradients:text"));
+        autograd.backward([features.Image], [imageGradient]);
     }
 
     /// <summary>
@@ -197,7 +227,7 @@ public sealed class TrainerCore : IDisposable
     /// the whole batch computes in one backward, up to the order of float additions. The step's sampled masks are shared
     /// by all micro-batches through leaf copies whose gradients are pushed into the mask parameters once at the end.
     /// </summary>
-    private ShardedStepResult CachedGradientStep(TrainingBatch slice, StudentMasks? masks, int micro)
+    private ShardedStepResult CachedGradientStep(TrainingBatch slice, StudentMasks? masks, int micro, GradientExchange? exchange)
     {
         var shared = masks is null ? null : new SharedMasks(masks);
         var microBatches = Enumerable.Range(0, (slice.Count + micro - 1) / micro)
@@ -224,7 +254,8 @@ public sealed class TrainerCore : IDisposable
             using var microScope = NewDisposeScope(); // frees each micro-batch's graph before the next forward
             var (images, tokens) = Inputs(slice, start, count);
             var features = StudentFeatures(images, tokens, shared?.Leaves);
-            autograd.backward([features.Image, features.Text], [gradients.Image.narrow(0, start, count), gradients.Text.narrow(0, start, count)]);
+            bool last = start + count == slice.Count;
+            Backward(features, gradients.Image.narrow(0, start, count), gradients.Text.narrow(0, start, count), last ? exchange : null);
         }
         shared?.BackwardIntoMasks();
         gradients.AccumulateScale(Student.LogitScale);
@@ -306,7 +337,7 @@ public sealed class TrainerCore : IDisposable
         _masks = null;
         Student = pruned;
         Optimizer = NewOptimizer(pruned, Stage.Optimization);
-        _trainable = pruned.parameters().Where(p => p.requires_grad).ToList();
+        _trainable = Trainable(pruned);
         return structure;
     }
 
@@ -332,28 +363,15 @@ public sealed class TrainerCore : IDisposable
         return (new ClipFeatures(columns[0], columns[1]), teacher is null ? null : new ClipFeatures(columns[2], columns[3]));
     }
 
-    /// <summary>Sums parameter gradients over the group (the sharded step's rule); one extra value carries the stop vote.</summary>
-    private bool ReduceGradients(bool stopRequested)
+    /// <summary>Sums parameter gradients over the group (the sharded step's rule): what <see cref="Backward"/> has not
+    /// sent yet, with one extra value that carries the stop vote.</summary>
+    private bool ReduceGradients(GradientExchange? exchange, bool stopRequested)
     {
-        if (_collective.WorldSize == 1) return stopRequested;
-        var reduced = _masks is null ? _trainable : _trainable.Concat(_masks.Parameters).ToList();
-        var grads = reduced.Select(p => p.grad ?? zeros_like(p)).ToList();
-        var flat = cat(grads.Select(g => g.flatten()).Append(tensor(new[] { stopRequested ? 1f : 0f }, device: _device)).ToList())
-            .to(ScalarType.Float32).cpu();
-        var buffer = flat.data<float>().ToArray();
-        _collective.AllReduceSum(buffer, Tag("gradients"));
-        using var noGrad = no_grad();
-        long offset = 0;
-        var sums = tensor(buffer).to(_device);
-        foreach (var parameter in reduced)
-        {
-            var count = parameter.numel();
-            var values = sums.narrow(0, offset, count).view(parameter.shape).to(parameter.dtype);
-            if (parameter.grad is null) parameter.grad = values.clone().DetachFromDisposeScope();
-            else parameter.grad.copy_(values);
-            offset += count;
-        }
-        return buffer[^1] > 0;
+        if (exchange is null) return stopRequested;
+        var vote = stopRequested ? 1f : 0f;
+        if (_masks is null && exchange.Overlapped) exchange.Send(_imageTowerAndScale, Tag("gradients:image"), vote);
+        else exchange.Send(_masks is null ? _trainable : _trainable.Concat(_masks.Parameters).ToList(), Tag("gradients"), vote);
+        return exchange.Finish()[0] > 0;
     }
 
     private bool AgreeOnStop(bool stopRequested)

@@ -9,6 +9,8 @@ namespace TinyClip.Actors.Training;
 /// <param name="VocabularySize">The run's tokenizer vocabulary (token rows of a student built from scratch).</param>
 /// <param name="Start">Where the first batch starts: the resume checkpoint's cursor, or the stage's start.</param>
 /// <param name="ReportsProgress">This trainer reports each step to its node's monitor (one per node, so every node logs its metrics).</param>
+/// <param name="OverlapGradientExchange">With several trainers, sum the text tower's gradients while the image tower's
+/// backward runs (<c>tinyclip.training.overlap-gradient-exchange</c>); off = one exchange after the whole backward.</param>
 public sealed record TrainerSetup(
     StageAssignment Assignment,
     int Rank,
@@ -22,7 +24,8 @@ public sealed record TrainerSetup(
     int MaxNonFiniteStepsInRow,
     bool AllowPickle,
     bool SampleLog = false,
-    TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32)
+    TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32,
+    bool OverlapGradientExchange = false)
 {
     /// <summary>First row of the global batch this trainer holds: rows [k*N/W, (k+1)*N/W), so N need not divide by W.</summary>
     public long FirstRow => (long)Rank * Assignment.Stage.BatchSize / WorldSize;

@@ -56,8 +56,8 @@ public static class SafeTensors
         return (entries.ToDictionary(e => e.Name, e => e.Shape), metadata);
     }
 
-    /// <summary>Writes contiguous CPU copies of <paramref name="tensors"/>; the file appears atomically (temp file + rename).</summary>
-    /// <summary>Writes the file atomically and durably (see <see cref="AtomicFile"/>); returns its SHA-256.</summary>
+    /// <summary>Writes contiguous CPU copies of <paramref name="tensors"/> atomically and durably (see <see cref="AtomicFile"/>);
+    /// returns the file's SHA-256.</summary>
     public static string Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
         AtomicFile.Write(path, stream => WriteTo(stream, tensors, metadata));
 

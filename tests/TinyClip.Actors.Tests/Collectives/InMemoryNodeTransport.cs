@@ -28,10 +28,10 @@ internal sealed class InMemoryNodeTransport : INodeTransport
         return Enumerable.Range(0, nodes).Select(node => new InMemoryNodeTransport(wires, node)).ToList();
     }
 
-    public void Send(NodeCall call, int node, CollectivePart part, ReadOnlySpan<float> values)
+    public void Send(NodeCall call, int node, CollectivePart part, ReadOnlyMemory<float> values)
     {
         var copy = PooledFloats.Rent(values.Length);
-        values.CopyTo(copy);
+        values.Span.CopyTo(copy);
         lock (_wires)
         {
             ThrowIfAborted();

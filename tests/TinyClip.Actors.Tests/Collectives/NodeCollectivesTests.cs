@@ -122,4 +122,49 @@ public class NodeCollectivesTests
         Assert.All(errors, e => Assert.IsType<CollectiveAbortedException>(e));
         Assert.Contains(errors, e => e!.Message.Contains("values where"));
     }
+
+    [Fact]
+    public void A_node_sends_to_all_its_peers_at_the_same_time()
+    {
+        // Every send waits until this node has started its sends to all its peers: sends made one after another would
+        // never get there, and the waits would time out.
+        const int nodes = 4;
+        var transports = InMemoryNodeTransport.Connect(nodes, Limit);
+        var reduced = new float[nodes][];
+        var errors = new Exception?[nodes];
+        var threads = Enumerable.Range(0, nodes).Select(node => new Thread(() =>
+        {
+            try
+            {
+                var collectives = new NodeCollectives(new SendsThatMeet(transports[node], peers: nodes - 1));
+                reduced[node] = Contribution(node, 0, 1003);
+                collectives.AllReduceSum(Call(0, nodes, node), reduced[node]);
+            }
+            catch (Exception e) { errors[node] = e; }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => Assert.True(t.Join(Limit), "a node did not return"));
+
+        Assert.All(errors, e => Assert.Null(e));
+        var expected = Bits(NodeOrderSum(nodes, 0, 1003));
+        Assert.All(reduced, values => Assert.Equal(expected, Bits(values)));
+    }
+
+    /// <summary>A transport whose sends of one call and part wait for each other: they pass only when all of them have begun.</summary>
+    private sealed class SendsThatMeet(INodeTransport inner, int peers) : INodeTransport
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Call, CollectivePart Part), CountdownEvent> _meetings = new();
+
+        public void Send(NodeCall call, int node, CollectivePart part, ReadOnlyMemory<float> values)
+        {
+            var meeting = _meetings.GetOrAdd((call.Index, part), _ => new CountdownEvent(peers));
+            meeting.Signal();
+            if (!meeting.Wait(TimeSpan.FromSeconds(10))) throw new TimeoutException($"the send of {part} to node {node} waited alone: sends run one after another");
+            inner.Send(call, node, part, values);
+        }
+
+        public NodeMessage Receive(NodeCall call, int node, CollectivePart part) => inner.Receive(call, node, part);
+        public string NodeName(int node) => inner.NodeName(node);
+        public CollectiveAbortedException Disagree(NodeCall call, string problem) => inner.Disagree(call, problem);
+    }
 }

@@ -21,7 +21,8 @@ public sealed class DataParallelEquivalenceTests : IDisposable
 
     /// <summary>Trains <paramref name="assignment"/>'s stage on W trainers; the final weights and rank 0's gradients of the first step
     /// (summed over the group and clipped, as the optimiser saw them).</summary>
-    private (Dictionary<string, float[]> Weights, Dictionary<string, float[]> FirstGradients) Train(int worldSize, StageSpec stage, StageAssignment assignment)
+    private (Dictionary<string, float[]> Weights, Dictionary<string, float[]> FirstGradients) Train(int worldSize, StageSpec stage, StageAssignment assignment,
+        bool overlapGradientExchange = false)
     {
         int steps = (int)stage.Steps, batchSize = stage.BatchSize;
         var group = new InProcessCollectiveGroup(worldSize, TimeSpan.FromSeconds(60));
@@ -33,7 +34,7 @@ public sealed class DataParallelEquivalenceTests : IDisposable
             try
             {
                 var setup = new TrainerSetup(assignment, rank, worldSize, TrainingFixtures.Start, rank == 0, "cpu", _directory,
-                    TrainingFixtures.VocabularySize, 3, 100, false);
+                    TrainingFixtures.VocabularySize, 3, 100, false, OverlapGradientExchange: overlapGradientExchange);
                 using var core = TrainerCore.Create(setup, group.Members[rank]);
                 for (long g = 0; g < steps; g++)
                 {
@@ -94,22 +95,8 @@ public sealed class DataParallelEquivalenceTests : IDisposable
     /// </summary>
     private void AssertSameStepAsOneTrainer(int worldSize, StageKind kind, Func<StageSpec, StageSpec> variant)
     {
-        const int steps = 12, batchSize = 12;
-        var teacher = TrainingFixtures.SaveTeacher(_directory);
-        var stage = TrainingFixtures.Stage(kind == StageKind.Teacher ? kind : StageKind.Distill, steps, batchSize, learnableScale: kind == StageKind.Teacher) with
-        {
-            Kind = kind,
-            Init = kind is StageKind.Manual or StageKind.Auto ? StageSpec.InitTeacher : StageSpec.InitScratch,
-            // Masks learned from step 1 and pruned at the last step: the pruned students must match as well.
-            Auto = kind == StageKind.Auto ? new AutoSpec(0, 0.3, 6, steps, 0.05, SignedLagrangian: false) : null,
-        };
-        // Inheriting students start from another model than the teacher, so that the loss has gradients to compare.
-        var init = Path.Combine(_directory, "init.safetensors");
-        using (var other = ClipModel.Create(ClipPresets.Get("tiny-test"), seed: 5)) ClipCheckpoint.Save(other, init);
-        var assignment = TrainingFixtures.Assignment(stage, kind == StageKind.Teacher ? null : teacher) with
-        {
-            StudentInit = stage.Init == StageSpec.InitTeacher ? init : StageSpec.InitScratch,
-        };
+        // An auto stage prunes at its last step: the pruned students must match as well.
+        var (stage, assignment) = ComparedStage(kind, pruneStep: 12);
         var (wholeWeights, wholeGradients) = Train(1, stage, assignment);
         var changed = variant(stage);
         var (cachedWeights, cachedGradients) = Train(worldSize, changed, assignment with { Stage = changed });
@@ -127,8 +114,50 @@ public sealed class DataParallelEquivalenceTests : IDisposable
         foreach (var (name, values) in wholeWeights)
         {
             var difference = values.Zip(cachedWeights[name], (a, b) => Math.Abs(a - b)).Max();
-            Assert.True(difference <= 1e-4, $"{name} differs by {difference} after {steps} steps");
+            Assert.True(difference <= 1e-4, $"{name} differs by {difference} after {stage.Steps} steps");
         }
+    }
+
+    [Theory]
+    [InlineData(2, StageKind.Distill, 0)]
+    [InlineData(3, StageKind.Teacher, 0)]
+    [InlineData(2, StageKind.Manual, 4)] // micro-batches of 4 and 2 rows: the last one's backward runs tower by tower
+    [InlineData(3, StageKind.Auto, 0)] // masks learned (one exchange) until the prune at step 6, tower by tower after it
+    public void An_overlapped_gradient_exchange_gives_bitwise_the_gradients_and_weights_of_one_exchange(int worldSize, StageKind kind, int microBatch)
+    {
+        var (stage, assignment) = ComparedStage(kind, pruneStep: 6);
+        stage = stage with { MicroBatchSize = microBatch };
+        assignment = assignment with { Stage = stage };
+        var (serialWeights, serialGradients) = Train(worldSize, stage, assignment, overlapGradientExchange: false);
+        var (overlappedWeights, overlappedGradients) = Train(worldSize, stage, assignment, overlapGradientExchange: true);
+
+        Assert.Contains(serialGradients.Values, g => g.Any(v => Math.Abs(v) > 1e-3));
+        Assert.Equal(serialGradients.Keys.Order(), overlappedGradients.Keys.Order());
+        foreach (var (name, values) in serialGradients) Assert.Equal(values, overlappedGradients[name]);
+        Assert.Equal(serialWeights.Keys.Order(), overlappedWeights.Keys.Order());
+        foreach (var (name, values) in serialWeights) Assert.Equal(values, overlappedWeights[name]);
+    }
+
+    /// <summary>A 12-step stage of <paramref name="kind"/> with a global batch of 12 whose loss has gradients to compare (an
+    /// auto stage learns masks from step 1 and prunes at <paramref name="pruneStep"/>).</summary>
+    private (StageSpec Stage, StageAssignment Assignment) ComparedStage(StageKind kind, long pruneStep)
+    {
+        const int steps = 12, batchSize = 12;
+        var teacher = TrainingFixtures.SaveTeacher(_directory);
+        var stage = TrainingFixtures.Stage(kind == StageKind.Teacher ? kind : StageKind.Distill, steps, batchSize, learnableScale: kind == StageKind.Teacher) with
+        {
+            Kind = kind,
+            Init = kind is StageKind.Manual or StageKind.Auto ? StageSpec.InitTeacher : StageSpec.InitScratch,
+            Auto = kind == StageKind.Auto ? new AutoSpec(0, 0.3, 6, pruneStep, 0.05, SignedLagrangian: false) : null,
+        };
+        // Inheriting students start from another model than the teacher, so that the loss has gradients to compare.
+        var init = Path.Combine(_directory, "init.safetensors");
+        using (var other = ClipModel.Create(ClipPresets.Get("tiny-test"), seed: 5)) ClipCheckpoint.Save(other, init);
+        var assignment = TrainingFixtures.Assignment(stage, kind == StageKind.Teacher ? null : teacher) with
+        {
+            StudentInit = stage.Init == StageSpec.InitTeacher ? init : StageSpec.InitScratch,
+        };
+        return (stage, assignment);
     }
 
     [Theory]

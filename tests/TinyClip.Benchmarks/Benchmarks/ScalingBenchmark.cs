@@ -12,6 +12,7 @@ namespace TinyClip.Benchmarks.Benchmarks;
 public sealed class ScalingBenchmark : IBenchmark
 {
     public const string JobName = "scaling";
+    public const string OverlapArgument = "overlap";
     private const string Preset = "demo-student";
     private const int GlobalBatch = 48; // splits 1, 2 and 3 ways evenly
     private static readonly int[] Processes = { 1, 2, 3 };
@@ -52,18 +53,20 @@ public sealed class ScalingBenchmark : IBenchmark
         return section;
     }
 
-    /// <summary>One trainer process: builds its TrainerCore on a dedicated single-threaded libtorch thread and reports rank 0's step times.</summary>
+    /// <summary>One trainer process: builds its TrainerCore on a dedicated single-threaded libtorch thread and reports rank 0's step times.
+    /// Arguments: preset, global batch, warm-up steps, timed steps, and optionally <c>overlap</c> for the overlapped gradient exchange.</summary>
     public static void RunNode(CollectiveNodes.Node node, string[] args, Action<IEnumerable<double>> results)
     {
         string preset = args[0];
         int globalBatch = int.Parse(args[1]), warmUps = int.Parse(args[2]), steps = int.Parse(args[3]);
+        bool overlap = args.Length > 4 && args[4] == OverlapArgument;
         var stage = StandaloneTrainer.Stage(preset, globalBatch, steps: 1_000_000);
         using var scratch = new TempDirectory("scaling");
         TrainingThread.Run(() =>
         {
             TorchSharp.torch.set_num_threads(1);
             var collective = new TimedCollective(node.Join(StandaloneTrainer.Assignment(stage).CollectiveSession));
-            using var core = StandaloneTrainer.Create(stage, null, scratch.Path, collective);
+            using var core = StandaloneTrainer.Create(stage, null, scratch.Path, collective, overlap);
             for (int i = 0; i < warmUps + steps; i++)
             {
                 var batch = StandaloneTrainer.RandomBatch(core.Student.Config, globalBatch, i, collective.Rank, collective.WorldSize);

@@ -28,12 +28,13 @@ public static class StandaloneTrainer
 
     /// <param name="vocabularySize">Token rows of the text tower; null keeps the preset's own.</param>
     /// <param name="collective">This trainer's rank among data-parallel trainers; null = the only trainer.</param>
-    public static TrainerCore Create(StageSpec stage, int? vocabularySize, string runDirectory, ICollective? collective = null)
+    /// <param name="overlapGradientExchange">Sum the text tower's gradients while the image tower's backward runs.</param>
+    public static TrainerCore Create(StageSpec stage, int? vocabularySize, string runDirectory, ICollective? collective = null, bool overlapGradientExchange = false)
     {
         int vocabulary = vocabularySize ?? ModelCatalog.Resolve(stage.Model, null).Text.VocabSize;
         collective ??= new InProcessCollectiveGroup(1, TimeSpan.FromMinutes(1)).Members[0];
         var setup = new TrainerSetup(Assignment(stage), collective.Rank, collective.WorldSize, Cursor.Start(collective.WorldSize), collective.Rank == 0, "cpu", runDirectory, vocabulary, KeepLastCheckpoints: 1,
-            MaxNonFiniteStepsInRow: 100, AllowPickle: false);
+            MaxNonFiniteStepsInRow: 100, AllowPickle: false, OverlapGradientExchange: overlapGradientExchange);
         return TrainerCore.Create(setup, collective);
     }
 
