@@ -19,7 +19,7 @@ public class EvaluationReaderTests
         var manifest = await Pipelines.ManifestAsync([dir.Path], settings.Columns, quarantine);
 
         var batches = new List<TrainingBatch>();
-        await foreach (var batch in new EvaluationReader(manifest, settings, new WordHashTokenizer(), quarantine).ReadAsync())
+        await foreach (var batch in new EvaluationReader(new ParquetEvaluationRows(manifest, quarantine, Pipelines.Retry), settings, new WordHashTokenizer(), quarantine).ReadAsync())
             batches.Add(batch);
 
         Assert.Equal([4, 4, 2], batches.Select(b => b.Count));

@@ -198,7 +198,7 @@ public class ParquetFuzzTests
 
         // Evaluation reads every usable sample once; every other row must have a reason in the quarantine log.
         var delivered = new HashSet<long>();
-        await foreach (var batch in new EvaluationReader(manifest, settings, new WordHashTokenizer(), quarantine).ReadAsync())
+        await foreach (var batch in new EvaluationReader(new ParquetEvaluationRows(manifest, quarantine, Pipelines.Retry), settings, new WordHashTokenizer(), quarantine).ReadAsync())
             Assert.All(batch.SampleIds, id => Assert.True(delivered.Add(id), $"sample {id} delivered twice"));
         // Not-downloaded rows (a damaged status) are only counted, once per row read so far.
         var accounted = AccountedRows(manifest, QuarantineFile.ReadAll(Path.Combine(directory, "quarantine.jsonl")));

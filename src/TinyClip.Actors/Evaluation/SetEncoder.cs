@@ -22,24 +22,30 @@ public static class SetEncoder
         {
             var (image, text) = EncodeBatch(model, batch, device);
             using (image) images.Add(image);
-            using (text) texts.Add(text);
+            if (text is not null)
+                using (text) texts.Add(text);
             if (batch.Labels is null) withLabels = false;
             else labels.AddRange(batch.Labels);
             encoded?.Invoke(batch.Count);
         }
         if (images.Rows == 0) throw new InvalidDataException("the evaluation data has no usable sample");
         using var scope = NewDisposeScope();
-        return new EncodedSet(images.Concat().DetachFromDisposeScope(), texts.Concat().DetachFromDisposeScope(), withLabels ? labels.ToArray() : null);
+        return new EncodedSet(images.Concat().DetachFromDisposeScope(), texts.Rows > 0 ? texts.Concat().DetachFromDisposeScope() : null,
+            withLabels ? labels.ToArray() : null);
     }
 
-    /// <summary>One batch's normalised image and text embeddings, on the CPU, outside any dispose scope.</summary>
-    public static (Tensor Image, Tensor Text) EncodeBatch(ClipModel model, TrainingBatch batch, Device device)
+    /// <summary>
+    /// One batch's normalised image and text embeddings, on the CPU, outside any dispose scope; no text embeddings for a
+    /// batch without captions (<see cref="TrainingBatch.ContextLength"/> 0).
+    /// </summary>
+    public static (Tensor Image, Tensor? Text) EncodeBatch(ClipModel model, TrainingBatch batch, Device device)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var pixels = ImageInput.ToDevice(batch.Images, device);
-        var tokens = tensor(batch.Tokens, new long[] { batch.Count, batch.ContextLength }).to(ScalarType.Int64).to(device);
         var image = AffinityMimickingLoss.Normalize(model.EncodeImage(pixels)).cpu().DetachFromDisposeScope();
+        if (batch.ContextLength == 0) return (image, null);
+        var tokens = tensor(batch.Tokens, new long[] { batch.Count, batch.ContextLength }).to(ScalarType.Int64).to(device);
         var text = AffinityMimickingLoss.Normalize(model.EncodeText(tokens)).cpu().DetachFromDisposeScope();
         return (image, text);
     }

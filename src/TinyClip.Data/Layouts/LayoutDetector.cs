@@ -6,7 +6,8 @@ namespace TinyClip.Data.Layouts;
 /// <summary>
 /// Maps a Parquet schema to a <see cref="ColumnMapping"/>: configured column names win, otherwise the
 /// img2dataset, Hugging Face and LAION conventions are tried. Types are checked here so that a wrong
-/// column type quarantines the file up front instead of failing every row later.
+/// column type quarantines the file up front instead of failing every row later. For evaluation a file may lack a
+/// caption column when it has a label column (labelled images: zero-shot classification only).
 /// </summary>
 public static class LayoutDetector
 {
@@ -14,20 +15,22 @@ public static class LayoutDetector
     private static readonly string[] CaptionCandidates = ["caption", "text", "TEXT", "txt", "title"];
     private static readonly string[] KeyCandidates = ["key", "SAMPLE_ID", "id"];
 
-    public static ColumnMapping Detect(ParquetSchema schema, ColumnNames overrides)
+    public static ColumnMapping Detect(ParquetSchema schema, ColumnNames overrides, DatasetUse use = DatasetUse.Training)
     {
         var fields = schema.GetDataFields().ToDictionary(f => string.Join('.', f.Path.ToList()), StringComparer.Ordinal);
 
         var imagePath = FindImage(fields, overrides.Image);
-        var caption = FindColumn(fields, overrides.Caption, CaptionCandidates, "caption")
-            ?? throw new LayoutException($"no caption column (looked for {overrides.Caption ?? string.Join(", ", CaptionCandidates)})");
-        RequireType(fields[caption], caption, "string", typeof(ReadOnlyMemory<char>), typeof(ReadOnlyMemory<byte>));
+        var label = FindColumn(fields, overrides.Label, ["label"], "label");
+        if (label is not null) RequireType(fields[label], label, "integer", typeof(int), typeof(long));
+
+        var caption = FindColumn(fields, overrides.Caption, CaptionCandidates, "caption");
+        if (caption is not null) RequireType(fields[caption], caption, "string", typeof(ReadOnlyMemory<char>), typeof(ReadOnlyMemory<byte>));
+        else if (use == DatasetUse.Training || label is null)
+            throw new LayoutException($"no caption column (looked for {string.Join(", ", CaptionCandidates)})" +
+                (use == DatasetUse.Evaluation ? " and no label column: an evaluation set needs captions, labels or both" : ""));
 
         var key = FindColumn(fields, overrides.Key, KeyCandidates, "key");
         if (key is not null) RequireType(fields[key], key, "string or integer", typeof(ReadOnlyMemory<char>), typeof(long), typeof(int));
-
-        var label = FindColumn(fields, overrides.Label, ["label"], "label");
-        if (label is not null) RequireType(fields[label], label, "integer", typeof(int), typeof(long));
 
         var status = fields.TryGetValue("status", out var statusField) && statusField.ClrType == typeof(ReadOnlyMemory<char>) ? "status" : null;
 

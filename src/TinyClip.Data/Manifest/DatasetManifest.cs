@@ -34,14 +34,19 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
     /// the processes of a run would then train on different manifests. If no usable file is left a
     /// <see cref="DataConfigurationException"/> says why.
     /// </summary>
-    public static async Task<DatasetManifest> BuildAsync(IEnumerable<string> inputs, ColumnNames columns, QuarantineLog quarantine, FooterReads reads,
+    public static Task<DatasetManifest> BuildAsync(IEnumerable<string> inputs, ColumnNames columns, QuarantineLog quarantine, FooterReads reads,
+        CancellationToken cancellationToken = default) =>
+        BuildAsync(inputs, columns, DatasetUse.Training, quarantine, reads, cancellationToken);
+
+    /// <param name="use">Which columns a file needs (<see cref="LayoutDetector"/>); a file without them is left out.</param>
+    public static async Task<DatasetManifest> BuildAsync(IEnumerable<string> inputs, ColumnNames columns, DatasetUse use, QuarantineLog quarantine, FooterReads reads,
         CancellationToken cancellationToken = default)
     {
         var paths = DatasetFiles.Expand(inputs);
         var footers = new (ManifestFile? File, LeftOutFile? LeftOut)[paths.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = reads.ParallelReads, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), parallel,
-            async (i, token) => footers[i] = await ReadFileAsync(paths[i], columns, reads.Open, token));
+            async (i, token) => footers[i] = await ReadFileAsync(paths[i], columns, use, reads.Open, token));
 
         var files = footers.Where(f => f.File is not null).Select(f => f.File!).ToList();
         var leftOut = footers.Where(f => f.LeftOut is not null).Select(f => f.LeftOut!).ToList();
@@ -58,7 +63,7 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
         JsonSerializer.Deserialize<DatasetManifest>(json) ?? throw new DataConfigurationException("empty manifest JSON");
 
     /// <summary>The footer of one file, or why the file is left out; an error reading the file itself is thrown.</summary>
-    private static async Task<(ManifestFile?, LeftOutFile?)> ReadFileAsync(string path, ColumnNames columns,
+    private static async Task<(ManifestFile?, LeftOutFile?)> ReadFileAsync(string path, ColumnNames columns, DatasetUse use,
         Func<string, CancellationToken, Task<Stream>> open, CancellationToken cancellationToken)
     {
         try
@@ -66,7 +71,7 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
             await using var stream = await open(path, cancellationToken);
             try
             {
-                return (await ReadFooterAsync(path, stream, columns, cancellationToken), null);
+                return (await ReadFooterAsync(path, stream, columns, use, cancellationToken), null);
             }
             catch (Exception e) when (e is not OperationCanceledException && !IsReadFailure(e))
             {
@@ -87,10 +92,10 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
     /// </summary>
     private static bool IsReadFailure(Exception e) => e is UnauthorizedAccessException or TimeoutException or IOException and not EndOfStreamException;
 
-    private static async Task<ManifestFile> ReadFooterAsync(string path, Stream stream, ColumnNames columns, CancellationToken cancellationToken)
+    private static async Task<ManifestFile> ReadFooterAsync(string path, Stream stream, ColumnNames columns, DatasetUse use, CancellationToken cancellationToken)
     {
         await using var reader = await ParquetFooterCheck.OpenAsync(stream, cancellationToken);
-        var mapping = LayoutDetector.Detect(reader.Schema, columns);
+        var mapping = LayoutDetector.Detect(reader.Schema, columns, use);
         var rows = reader.Metadata!.RowGroups.Select(g => g.NumRows).ToArray();
         // A damaged footer can still parse: row counts that cannot be right would break the order and the readers later.
         if (rows.Any(n => n < 0 || n > int.MaxValue) || rows.Sum() != reader.Metadata.NumRows)

@@ -1,31 +1,28 @@
 using System.Runtime.CompilerServices;
-using TinyClip.Data.Manifest;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Quarantine;
-using TinyClip.Data.Reading;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Text;
 
 namespace TinyClip.Data.Pipeline;
 
 /// <summary>
-/// Every usable sample of a (held-out) dataset exactly once, in manifest order, with the eval
+/// Every usable sample of a held-out set exactly once, in the order of its <see cref="IEvaluationRows"/>, with the eval
 /// transform; the last batch may be short. Evaluation needs all samples and no shuffle, unlike training:
-/// each batch is a whole batch of one lane, numbered from 0.
+/// each batch is a whole batch of one lane, numbered from 0. A set without captions gives batches without tokens
+/// (<see cref="TrainingBatch.ContextLength"/> 0).
 /// </summary>
 public sealed class EvaluationReader
 {
-    private readonly DatasetManifest _manifest;
+    private readonly IEvaluationRows _rows;
     private readonly DataSettings _settings;
-    private readonly QuarantineLog _quarantine;
     private readonly SampleProcessor _processor;
 
-    public EvaluationReader(DatasetManifest manifest, DataSettings settings, ICaptionTokenizer tokenizer, QuarantineLog quarantine)
+    public EvaluationReader(IEvaluationRows rows, DataSettings settings, ICaptionTokenizer tokenizer, QuarantineLog quarantine)
     {
         settings.Validate();
-        _manifest = manifest;
+        _rows = rows;
         _settings = settings;
-        _quarantine = quarantine;
         // Samples are decoded a batch at a time and wait for at most one batch before they are copied.
         _processor = new SampleProcessor(settings.Decode, settings.Order.Seed, TransformMode.Eval, tokenizer, quarantine, Counters,
             2 * settings.Order.BatchSize);
@@ -38,9 +35,8 @@ public sealed class EvaluationReader
         var pending = new List<ProcessedSample>();
         long index = 0;
         var parallelism = _settings.Stream.DecodeParallelism;
-        foreach (var group in _manifest.RowGroups)
+        await foreach (var rows in _rows.ReadBlocksAsync(_settings.Order.BatchSize, cancellationToken))
         {
-            var rows = await RowGroupReader.ReadAsync(_manifest, group, _quarantine, ReadRetryPolicy.From(_settings.Stream), cancellationToken: cancellationToken);
             var candidates = rows.Select(row => new SampleCandidate(0, row.SampleId, row));
             // A batch's worth at a time: smaller chunks leave the decode threads waiting on each other at every chunk's end.
             foreach (var chunk in candidates.Chunk(_settings.Order.BatchSize))
@@ -60,7 +56,6 @@ public sealed class EvaluationReader
 
     private TrainingBatch Build(long index, IReadOnlyList<ProcessedSample> samples)
     {
-        var withLabels = _manifest.Files.All(f => f.Columns.LabelColumn is not null);
         var images = new ImageRowsBuilder(_settings.Decode.ImageSize, samples.Count);
         for (var row = 0; row < samples.Count; row++)
         {
@@ -74,10 +69,10 @@ public sealed class EvaluationReader
             RowRange.All(samples.Count),
             images.Build(),
             samples.SelectMany(s => s.Tokens!).ToArray(),
-            withLabels ? samples.Select(s => s.Candidate.Raw.Label ?? -1).ToArray() : null,
+            _rows.HasLabels ? samples.Select(s => s.Candidate.Raw.Label ?? -1).ToArray() : null,
             samples.Select(s => s.Candidate.Raw.Key).ToArray(),
             samples.Select(s => s.Candidate.Raw.SampleId).ToArray(),
-            _settings.Decode.ContextLength,
+            _rows.HasCaptions ? _settings.Decode.ContextLength : 0,
             []);
     }
 }

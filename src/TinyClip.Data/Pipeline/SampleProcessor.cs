@@ -50,8 +50,9 @@ public sealed class SampleProcessor
         try
         {
             var pixels = DecodeImage(raw.Image!, candidate.Epoch, raw.SampleId);
-            var tokens = _tokenizer.Encode(raw.Caption!, _settings.ContextLength);
-            if (tokens.Length != _settings.ContextLength)
+            // A labelled image without a caption (an evaluation set for zero-shot only) has no tokens.
+            var tokens = raw.Caption is null ? [] : _tokenizer.Encode(raw.Caption, _settings.ContextLength);
+            if (raw.Caption is not null && tokens.Length != _settings.ContextLength)
                 throw new InvalidOperationException($"tokenizer returned {tokens.Length} ids, expected {_settings.ContextLength}");
             _counters.SampleDecoded();
             return new ProcessedSample(candidate, pixels, tokens, null, _buffers);

@@ -4,8 +4,9 @@ namespace TinyClip.Data.Pipeline;
 
 /// <summary>
 /// Rows <see cref="Rows"/> of global batch <see cref="GlobalBatch"/> (of <see cref="Layout"/>'s N slots): the rows a node
-/// or a trainer holds, never more. Images are CHW bytes, Tokens Count x ContextLength ids, Labels one class per sample
-/// when every file has a label column (-1 where a row's label is null). <see cref="Lanes"/> reports every lane with a
+/// or a trainer holds, never more. Images are CHW bytes, Tokens Count x ContextLength ids (ContextLength 0 and no tokens:
+/// an evaluation set of labelled images without captions), Labels one class per sample when every file has a label column
+/// (-1 where a row's label is null). <see cref="Lanes"/> reports every lane with a
 /// slot among these rows: where it started and continues, and a digest of its samples.
 /// </summary>
 public sealed record TrainingBatch(

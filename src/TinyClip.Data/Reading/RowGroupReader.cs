@@ -57,7 +57,8 @@ public static class RowGroupReader
         if (rowCount != group.RowCount) throw new InvalidDataException($"row group has {rowCount} rows, manifest says {group.RowCount}");
 
         var images = await ReadBinaryAsync(reader, rowGroup, new FieldPath(columns.ImagePath), rowCount, cancellationToken);
-        var captions = await ReadTextAsync(reader, rowGroup, columns.CaptionColumn, rowCount, cancellationToken);
+        // A file without captions is a set of labelled images (evaluation only): its rows need a label instead.
+        var captions = columns.CaptionColumn is null ? null : await ReadTextAsync(reader, rowGroup, columns.CaptionColumn, rowCount, cancellationToken);
         var keys = columns.KeyColumn is null ? null : await ReadKeysAsync(reader, rowGroup, columns.KeyColumn, rowCount, cancellationToken);
         var statuses = columns.StatusColumn is null ? null : await ReadTextAsync(reader, rowGroup, columns.StatusColumn, rowCount, cancellationToken);
         var labels = columns.LabelColumn is null ? null : await ReadIntegersAsync(reader, rowGroup, columns.LabelColumn, rowCount, cancellationToken);
@@ -70,10 +71,11 @@ public static class RowGroupReader
             var key = keys?[row] ?? PositionalKey(file.Path, group, row);
             var (reason, kind) = statuses is not null && statuses[row] != "success" ? ($"status is '{statuses[row]}'", QuarantineKind.NotDownloaded)
                 : images[row] is null ? ("image is null", QuarantineKind.Sample)
-                : string.IsNullOrWhiteSpace(captions[row]) ? ("caption is null or empty", QuarantineKind.Sample)
+                : captions is not null && string.IsNullOrWhiteSpace(captions[row]) ? ("caption is null or empty", QuarantineKind.Sample)
+                : captions is null && labels![row] is null ? ("label is null", QuarantineKind.Sample)
                 : ((string?)null, QuarantineKind.Sample);
             var label = labels?[row] is { } value ? (int?)checked((int)value) : null;
-            samples[row] = new RawSample(group.FirstSampleId + row, file.Path, firstRow + row, key, images[row], captions[row], label, reason, kind);
+            samples[row] = new RawSample(group.FirstSampleId + row, file.Path, firstRow + row, key, images[row], captions?[row], label, reason, kind);
             if (reason is not null) quarantine.Record(new QuarantineEntry(file.Path, key, firstRow + row, reason, kind));
         }
         return samples;

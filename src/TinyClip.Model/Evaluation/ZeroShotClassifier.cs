@@ -8,7 +8,8 @@ namespace TinyClip.Model.Evaluation;
 /// Zero-shot classification head (docs/training.md): one unit vector per class, the renormalised mean
 /// of the normalised text embeddings of the class name in every prompt template; logits =
 /// 100 * normalised image @ classes^T. Top-k counts an image correct when its class has pessimistic rank
-/// &lt; k (ties count against it); with fewer than k classes every image is within top-k.
+/// &lt; k (ties count against it); with fewer than k classes every image is within top-k. The mean per-class recall
+/// averages the top-1 accuracy of each class that has images.
 /// </summary>
 public sealed class ZeroShotClassifier : IDisposable
 {
@@ -68,17 +69,40 @@ public sealed class ZeroShotClassifier : IDisposable
         return (LogitScale * images.matmul(_classVectors.t())).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Top-1 and top-5 accuracy of <paramref name="imageEmbeddings"/> (images x embed) with class indices <paramref name="labels"/>.</summary>
+    /// <summary>
+    /// Top-1 and top-5 accuracy and the mean per-class recall of <paramref name="imageEmbeddings"/> (images x embed) with class
+    /// indices <paramref name="labels"/>. Images are scored a chunk at a time (<see cref="QueryChunks"/>): 50,000 images x 1,000
+    /// classes would be 200 MB of logits at once.
+    /// </summary>
     public ZeroShotResult Evaluate(Tensor imageEmbeddings, IReadOnlyList<long> labels)
     {
-        using var scope = NewDisposeScope();
         if (imageEmbeddings.shape[0] != labels.Count)
             throw new ArgumentException($"{imageEmbeddings.shape[0]} images but {labels.Count} labels.");
         if (labels.Any(label => label < 0 || label >= ClassNames.Count))
             throw new ArgumentOutOfRangeException(nameof(labels), $"labels must be class indices in [0, {ClassNames.Count}).");
-        var logits = Logits(imageEmbeddings);
-        var rank = PessimisticRank.Of(logits, tensor(labels.ToArray(), device: logits.device));
-        return new ZeroShotResult(PessimisticRank.HitRate(rank, 1), PessimisticRank.HitRate(rank, 5), labels.Count);
+        var hitsPerClass = new long[ClassNames.Count];
+        var imagesPerClass = new long[ClassNames.Count];
+        long hits1 = 0, hits5 = 0;
+        foreach (var (start, rows) in QueryChunks.Of(labels.Count, ClassNames.Count))
+        {
+            using var chunkScope = NewDisposeScope();
+            var chunkLabels = new long[rows];
+            for (var i = 0; i < rows; i++) chunkLabels[i] = labels[(int)start + i];
+            var logits = Logits(imageEmbeddings.narrow(0, start, rows));
+            var ranks = PessimisticRank.Of(logits, tensor(chunkLabels, device: logits.device)).cpu().data<long>().ToArray();
+            for (var i = 0; i < rows; i++)
+            {
+                imagesPerClass[chunkLabels[i]]++;
+                if (ranks[i] < 5) hits5++;
+                if (ranks[i] >= 1) continue;
+                hits1++;
+                hitsPerClass[chunkLabels[i]]++;
+            }
+        }
+        // Classes without an image have no recall and are left out of the mean (scikit-learn's balanced accuracy, which CLIP_benchmark reports).
+        var recalls = Enumerable.Range(0, ClassNames.Count).Where(c => imagesPerClass[c] > 0).Select(c => (double)hitsPerClass[c] / imagesPerClass[c]);
+        double count = labels.Count;
+        return new ZeroShotResult(hits1 / count, hits5 / count, recalls.Average(), labels.Count);
     }
 
     public void Dispose() => _classVectors.Dispose();

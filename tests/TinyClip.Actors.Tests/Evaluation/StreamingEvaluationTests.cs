@@ -57,7 +57,7 @@ public sealed class StreamingEvaluationTests : IDisposable
         Assert.Equal(37, streamed.Count);
         Assert.Equal(reference.Labels, streamed.Labels);
         Assert.True(streamed.Image.allclose(reference.Image, rtol: 0, atol: 1e-6), "image embeddings differ by more than 1e-6");
-        Assert.True(streamed.Text.allclose(reference.Text, rtol: 0, atol: 1e-6), "text embeddings differ by more than 1e-6");
+        Assert.True(streamed.Text!.allclose(reference.Text!, rtol: 0, atol: 1e-6), "text embeddings differ by more than 1e-6");
 
         var metrics = CheckpointEvaluator.Evaluate(model, source, _tokenizer, BatchSize, readAheadBatches: 2);
         var expected = CheckpointEvaluator.Metrics(model, reference, source.Prompts, _tokenizer, batchSize: 1000);

@@ -43,6 +43,34 @@ public static class ParquetFiles
         return path;
     }
 
+    /// <summary>One labelled image of Hugging Face's imagenet-1k layout; null bytes or label are written as nulls.</summary>
+    public sealed record LabelledImage(byte[]? Bytes, long? Label);
+
+    /// <summary>
+    /// Hugging Face's imagenet-1k parquet schema: <c>image</c> struct {bytes: binary, path: string} and <c>label</c> int64,
+    /// no caption column; row groups of <paramref name="rowGroupSize"/>.
+    /// </summary>
+    public static async Task<string> LabelledImagesAsync(string path, IReadOnlyList<LabelledImage> rows, int rowGroupSize)
+    {
+        var bytes = new DataField<byte[]>("bytes");
+        var imagePath = new DataField<string>("path");
+        var label = new DataField<long?>("label");
+        var schema = new ParquetSchema(new StructField("image", bytes, imagePath), label);
+        await using var stream = File.Create(path);
+        await using var writer = await ParquetWriter.CreateAsync(schema, stream);
+        foreach (var (group, first) in rows.Chunk(rowGroupSize).Select((g, i) => (g, i * rowGroupSize)))
+        {
+            using var rowGroup = writer.CreateRowGroup();
+            // Definition levels: 1 = the struct is there with a null leaf, 2 = a value.
+            await rowGroup.WriteAllPartsAsync<ReadOnlyMemory<byte>>(bytes, group.Where(r => r.Bytes is not null).Select(r => (ReadOnlyMemory<byte>)r.Bytes!).ToArray(),
+                group.Select(r => r.Bytes is null ? 1 : 2).ToArray(), null, default);
+            await rowGroup.WriteAllPartsAsync<ReadOnlyMemory<char>>(imagePath, group.Select((_, i) => $"ILSVRC2012_val_{first + i + 1:D8}.JPEG".AsMemory()).ToArray(),
+                group.Select(_ => 2).ToArray(), null, default);
+            await rowGroup.WriteAsync<long>(label, group.Select(r => r.Label).ToArray());
+        }
+        return path;
+    }
+
     /// <summary>Any flat file: string[], byte[][], int?[] or long[] columns, one row group.</summary>
     public static async Task<string> ColumnsAsync(string path, params (string Name, Array Values)[] columns)
     {
