@@ -15,6 +15,22 @@ static class TestModels
         Text = Tiny.Text with { Tower = new TowerShape(32, 16, [new(1, 48), new(2, 0)]) },
     };
 
+    /// <summary>
+    /// A model whose every float entry is random: weights N(0, 0.3), BatchNorm running variances in [0.5, 1.5)
+    /// (a fresh ResNet has bn3 scales of zero, which would hide every residual branch from a test).
+    /// </summary>
+    public static ClipModel Randomised(ClipConfig config)
+    {
+        var model = ClipModel.Create(config, seed: 5);
+        using var scope = NewDisposeScope();
+        using var g = new Generator(99);
+        var random = model.StateDictForSave().ToDictionary(kv => kv.Key, kv => !kv.Value.is_floating_point() ? kv.Value
+            : kv.Key.EndsWith(".running_var", StringComparison.Ordinal) ? rand(kv.Value.shape, generator: g) + 0.5
+            : randn(kv.Value.shape, generator: g) * 0.3);
+        model.LoadStateDict(random);
+        return model;
+    }
+
     public static Tensor Images(ClipConfig config, int n, ulong seed)
     {
         using var g = new Generator(seed);
