@@ -56,6 +56,6 @@ public sealed record VisionConfig(int ImageSize, int PatchSize, TowerShape Tower
     }
 
     public override string ToString() => IsResNet
-        ? $"ModifiedResNet {ImageSize}px, width {Width}, stages {ResNet}, attention pool {Heads} heads of {HeadWidth}"
-        : $"ViT {ImageSize}px, patch {PatchSize}, {Tower}";
+        ? $"{ImageSize}px, ModifiedResNet width {Width}, stages {ResNet}, attention pool {Heads} heads of {HeadWidth}"
+        : $"{ImageSize}px, patch {PatchSize}, {Tower}";
 }
