@@ -8,6 +8,14 @@ public sealed class InfoCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
+    /// <summary>The <c>--json</c> output of a successful <c>tinyclip info</c> with <paramref name="arguments"/>.</summary>
+    private static async Task<JsonDocument> InfoJson(params string[] arguments)
+    {
+        var result = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["info", .. arguments, "--json"]);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return JsonDocument.Parse(result.Stdout);
+    }
+
     [Fact]
     public async Task The_cli_reports_the_tiny_test_architecture_and_the_parameters_the_model_really_has()
     {
@@ -15,10 +23,7 @@ public sealed class InfoCommandTests : IDisposable
         var checkpoint = TinyModels.Save(model, _directory);
         var (image, text) = model.ParameterCounts();
 
-        var result = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["info", "--checkpoint", checkpoint, "--json"]);
-
-        Assert.True(result.ExitCode == 0, result.Stderr);
-        using var json = JsonDocument.Parse(result.Stdout);
+        using var json = await InfoJson("--checkpoint", checkpoint);
         var root = json.RootElement;
         var parameters = root.GetProperty("parameters");
         Assert.Equal(image, parameters.GetProperty("image").GetInt64());
@@ -38,10 +43,7 @@ public sealed class InfoCommandTests : IDisposable
     [InlineData("TinyCLIP-ViT-8M-16-Text-3M", 8_276_992, 2_520_576, 8, 3)]
     public async Task A_preset_is_counted_without_weights_beside_the_published_counts(string preset, long image, long text, double paperImage, double paperText)
     {
-        var result = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["info", "--model", preset, "--json"]);
-
-        Assert.True(result.ExitCode == 0, result.Stderr);
-        using var json = JsonDocument.Parse(result.Stdout);
+        using var json = await InfoJson("--model", preset);
         var root = json.RootElement;
         var parameters = root.GetProperty("parameters");
         Assert.Equal(image, parameters.GetProperty("image").GetInt64());

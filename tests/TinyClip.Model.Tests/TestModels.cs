@@ -31,6 +31,19 @@ static class TestModels
         return model;
     }
 
+    /// <summary>A model whose every entry is distinct: entry k (in name order) holds 1000k + 0, 1, 2, ... in row-major order.</summary>
+    public static ClipModel Numbered(ClipConfig config)
+    {
+        var model = ClipModel.Create(config, seed: 1);
+        using var scope = NewDisposeScope();
+        var state = model.StateDictForSave();
+        int k = 0;
+        foreach (var name in state.Keys.Order(StringComparer.Ordinal).ToList())
+            state[name] = (arange(state[name].numel(), dtype: float64) + 1000 * ++k).view(state[name].shape);
+        model.LoadStateDict(state);
+        return model;
+    }
+
     public static Tensor Images(ClipConfig config, int n, ulong seed)
     {
         using var g = new Generator(seed);

@@ -46,7 +46,7 @@ public sealed class Bottleneck : nn.Module
     /// <summary>OpenCLIP's init: PyTorch's conv and BatchNorm defaults, then bn3's scale zeroed so the block starts as its shortcut.</summary>
     internal void Init(Generator g)
     {
-        foreach (var conv in Convolutions()) ParameterInit.FanInUniform(conv.weight!, conv.weight!.shape.Skip(1).Aggregate(1L, (a, b) => a * b), g);
+        foreach (var conv in Convolutions()) ParameterInit.ConvolutionDefault(conv, g);
         ParameterInit.Zeros(bn3.weight!);
     }
 

@@ -69,8 +69,7 @@ public sealed class ModifiedResNet : ImageTower
 
     internal override void Init(Generator g)
     {
-        foreach (var conv in new[] { conv1, conv2, conv3 })
-            ParameterInit.FanInUniform(conv.weight!, conv.weight!.shape.Skip(1).Aggregate(1L, (a, b) => a * b), g);
+        foreach (var conv in new[] { conv1, conv2, conv3 }) ParameterInit.ConvolutionDefault(conv, g);
         foreach (var block in Stages().SelectMany(s => s)) block.Init(g);
         attnpool.Init(g);
     }

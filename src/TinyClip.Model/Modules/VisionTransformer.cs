@@ -43,7 +43,7 @@ public sealed class VisionTransformer : ImageTower
     internal override void Init(Generator g)
     {
         double scale = Math.Pow(Config.Width, -0.5);
-        ParameterInit.FanInUniform(conv1.weight, 3L * Config.PatchSize * Config.PatchSize, g);
+        ParameterInit.ConvolutionDefault(conv1, g);
         ParameterInit.Normal(class_embedding, scale, g);
         ParameterInit.Normal(positional_embedding, scale, g);
         ParameterInit.Normal(proj, scale, g);

@@ -14,18 +14,7 @@ public class ResNetInheritanceTests
     // Half the stem width, fewer blocks in three stages, a smaller embed dim.
     static readonly ClipConfig Target = new(8, VisionConfig.ModifiedResNet(64, new ResNetDepths(3, 2, 3, 1), 4, 16), Text);
 
-    /// <summary>A source model whose every entry is distinct: tensor k holds 1000k + 0, 1, 2, ... in row-major order.</summary>
-    static ClipModel NumberedSource()
-    {
-        var model = ClipModel.Create(Source, seed: 1);
-        using var scope = NewDisposeScope();
-        var state = model.StateDictForSave();
-        int k = 0;
-        foreach (var name in state.Keys.Order(StringComparer.Ordinal).ToList())
-            state[name] = (arange(state[name].numel(), dtype: float64) + 1000 * ++k).view(state[name].shape);
-        model.LoadStateDict(state);
-        return model;
-    }
+    static ClipModel NumberedSource() => TestModels.Numbered(Source);
 
     /// <summary>The source block of target block <paramref name="block"/> in a stage of the given depths, written out per stage.</summary>
     static readonly Dictionary<string, int[]> ExpectedBlocks = new()
