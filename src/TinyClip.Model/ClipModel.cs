@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 namespace TinyClip.Model;
 
 /// <summary>
-/// OpenCLIP's CLIP (ViT image tower + causal text transformer). Field names are OpenCLIP's, so
-/// <c>named_parameters()</c> yields exactly OpenCLIP's state-dict keys; the text tower lives at the top
+/// OpenCLIP's CLIP (ViT or ModifiedResNet image tower + causal text transformer). Field names are OpenCLIP's, so
+/// <c>named_parameters()</c> and <c>named_buffers()</c> yield exactly OpenCLIP's state-dict keys; the text tower lives at the top
 /// level because that is where OpenCLIP puts its keys. The causal mask is not stored (OpenCLIP's is a
 /// non-persistent buffer): attention is asked to be causal instead.
 /// </summary>
 public sealed class ClipModel : nn.Module
 {
-    readonly VisionTransformer visual;
+    readonly ImageTower visual;
     readonly Embedding token_embedding;
     readonly Parameter positional_embedding;
     readonly ResidualTransformer transformer;
@@ -29,7 +29,9 @@ public sealed class ClipModel : nn.Module
         config.Validate();
         Config = config;
         var t = config.Text;
-        visual = new VisionTransformer(config.Vision, config.EmbedDim, config.QuickGelu);
+        visual = config.Vision.IsResNet
+            ? new ModifiedResNet(config.Vision, config.EmbedDim)
+            : new VisionTransformer(config.Vision, config.EmbedDim, config.QuickGelu);
         token_embedding = nn.Embedding(t.VocabSize, t.Width);
         positional_embedding = new Parameter(empty(t.ContextLength, t.Width));
         transformer = new ResidualTransformer(t.Tower, causal: true, config.QuickGelu);
@@ -73,7 +75,7 @@ public sealed class ClipModel : nn.Module
     public bool CheckpointActivations
     {
         get => transformer.CheckpointActivations;
-        set => transformer.CheckpointActivations = visual.Transformer.CheckpointActivations = value;
+        set => transformer.CheckpointActivations = visual.CheckpointActivations = value;
     }
 
     /// <param name="images">(N, 3, H, W) float</param>
@@ -112,30 +114,37 @@ public sealed class ClipModel : nn.Module
         return (image, text);
     }
 
-    /// <summary>OpenCLIP-named fp32, contiguous, detached CPU copies of every parameter.</summary>
+    /// <summary>
+    /// OpenCLIP-named contiguous, detached CPU copies of every parameter (fp32) and buffer (a ModifiedResNet's
+    /// BatchNorm statistics: fp32, and the int64 batch counters as they are), as OpenCLIP's state dict holds them.
+    /// </summary>
     public Dictionary<string, Tensor> StateDictForSave()
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var result = new Dictionary<string, Tensor>();
-        foreach (var (name, p) in named_parameters())
-            result[name] = p.detach().to(float32, CPU).contiguous().clone().MoveToOuterDisposeScope();
+        foreach (var (name, t) in StateEntries())
+            result[name] = t.detach().to(t.is_floating_point() ? float32 : t.dtype, CPU).contiguous().clone().MoveToOuterDisposeScope();
         return result;
     }
+
+    /// <summary>Parameters, then buffers: every entry of OpenCLIP's state dict for this model.</summary>
+    IEnumerable<(string Name, Tensor Tensor)> StateEntries() =>
+        named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(named_buffers().Select(b => (b.name, b.buffer)));
 
     /// <summary>
     /// Copies <paramref name="state"/> into this model after checking every key and shape first, so a bad
     /// checkpoint fails with a message instead of inside libtorch (and leaves the model untouched).
     /// Strict: missing or unexpected keys are errors. Not strict: they are reported and skipped.
-    /// Shape mismatches are always errors. Values are converted to the parameter's dtype.
+    /// Shape mismatches are always errors. Values are converted to the parameter's (or buffer's) dtype.
     /// </summary>
     public StateDictLoadReport LoadStateDict(IReadOnlyDictionary<string, Tensor> state, bool strict = true)
     {
-        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var missing = parameters.Keys.Where(k => !state.ContainsKey(k)).ToList();
-        var unexpected = state.Keys.Where(k => !parameters.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
-        var mismatches = state.Where(kv => parameters.TryGetValue(kv.Key, out var p) && !p.shape.SequenceEqual(kv.Value.shape))
-            .Select(kv => $"{kv.Key}: checkpoint has shape [{string.Join(", ", kv.Value.shape)}], model expects [{string.Join(", ", parameters[kv.Key].shape)}]")
+        var entries = StateEntries().ToDictionary(p => p.Name, p => p.Tensor);
+        var missing = entries.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        var unexpected = state.Keys.Where(k => !entries.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var mismatches = state.Where(kv => entries.TryGetValue(kv.Key, out var p) && !p.shape.SequenceEqual(kv.Value.shape))
+            .Select(kv => $"{kv.Key}: checkpoint has shape [{string.Join(", ", kv.Value.shape)}], model expects [{string.Join(", ", entries[kv.Key].shape)}]")
             .ToList();
         if (mismatches.Count > 0)
             throw new StateDictMismatchException("shape mismatch: " + string.Join("; ", mismatches));
@@ -145,7 +154,7 @@ public sealed class ClipModel : nn.Module
 
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        foreach (var (name, p) in parameters)
+        foreach (var (name, p) in entries)
             if (state.TryGetValue(name, out var source))
                 p.copy_(source.to(p.dtype, p.device));
         return new StateDictLoadReport(missing, unexpected);

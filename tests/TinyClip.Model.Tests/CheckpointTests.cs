@@ -232,4 +232,19 @@ public sealed class CheckpointTests : IDisposable
         Assert.True(TestModels.BitwiseEqual(state["ln_final.weight"], reloaded["ln_final.weight"]));
         Assert.True(TestModels.BitwiseEqual(state["visual.proj"].to(float16).to(float32), reloaded["visual.proj"]));
     }
+
+    [Fact]
+    public void Safetensors_whose_header_length_starts_with_0x80_is_not_taken_for_a_pickle()
+    {
+        // A header of exactly 128 bytes: its little-endian length begins with 0x80, the byte a raw pickle begins with.
+        var header = Encoding.ASCII.GetBytes("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""".PadRight(128));
+        var path = Temp(".safetensors");
+        var length = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+        File.WriteAllBytes(path, [.. length, .. header, .. BitConverter.GetBytes(1.5f)]);
+        Assert.Equal(0x80, File.ReadAllBytes(path)[0]);
+        Assert.Equal(CheckpointFormat.SafeTensors, CheckpointLoader.DetectFormat(path));
+        using var loaded = CheckpointLoader.Load(path);
+        Assert.Equal(1.5f, loaded.Tensors["w"].item<float>());
+    }
 }

@@ -60,16 +60,69 @@ public class ConfigTests
         Assert.Equal(192, config.Text.Tower.Blocks[0].MlpWidth);
     }
 
+    // TinyCLIP's model_configs/TinyCLIP-ResNet-19M-Text-19M.json, verbatim.
+    const string TinyClipResNet19MJson = """
+        {
+            "embed_dim": 1024,
+            "vision_cfg": {
+                "image_size": 224,
+                "layers": [
+                    3,
+                    4,
+                    6,
+                    3
+                ],
+                "width": 44,
+                "patch_size": null
+            },
+            "text_cfg": {
+                "context_length": 77,
+                "vocab_size": 49408,
+                "width": 512,
+                "heads": 8,
+                "layers": 6
+            }
+        }
+        """;
+
     [Fact]
-    public void ResNet_configs_and_presets_are_refused_clearly()
+    public void ResNet_json_parses_to_the_preset()
     {
-        var e = Assert.Throws<NotSupportedException>(() => ClipConfig.FromOpenClipJson("""
-            {"embed_dim": 1024, "vision_cfg": {"image_size": 224, "layers": [3, 4, 6, 3], "width": 64},
+        var parsed = ClipConfig.FromOpenClipJson(TinyClipResNet19MJson);
+        Assert.Equal(ClipPresets.Get("TinyCLIP-ResNet-19M-Text-19M"), parsed);
+        Assert.Equal(new ResNetDepths(3, 4, 6, 3), parsed.Vision.ResNet);
+        Assert.Equal(44, parsed.Vision.Width);
+        Assert.Equal(1408, parsed.Vision.ResNetFeatureWidth);
+        Assert.Equal(22, parsed.Vision.Heads);
+        Assert.Equal(50, parsed.Vision.Tokens);
+        Assert.Equal(6, parsed.Text.Layers);
+    }
+
+    [Theory]
+    [InlineData("RN50")]
+    [InlineData("TinyCLIP-ResNet-30M-Text-29M")]
+    [InlineData("tiny-resnet-test")]
+    public void ResNet_json_round_trip_preserves_the_config(string preset)
+    {
+        var config = ClipPresets.Get(preset);
+        var json = config.ToOpenClipJson();
+        Assert.Contains("\"layers\": [", json);
+        Assert.Contains("\"patch_size\": null", json);
+        Assert.Equal(config, ClipConfig.FromOpenClipJson(json));
+    }
+
+    [Fact]
+    public void ResNet_configs_need_four_stages_and_an_even_width()
+    {
+        Assert.Throws<ArgumentException>(() => ClipConfig.FromOpenClipJson("""
+            {"embed_dim": 1024, "vision_cfg": {"image_size": 224, "layers": [3, 4, 6], "width": 64},
              "text_cfg": {"width": 512, "heads": 8, "layers": 12}}
             """));
-        Assert.Contains("ModifiedResNet", e.Message);
-        foreach (var name in ClipPresets.UnsupportedNames)
-            Assert.Contains("ModifiedResNet", Assert.Throws<NotSupportedException>(() => ClipPresets.Get(name)).Message);
+        var odd = Assert.Throws<ArgumentException>(() => ClipConfig.FromOpenClipJson("""
+            {"embed_dim": 1024, "vision_cfg": {"image_size": 224, "layers": [3, 4, 6, 3], "width": 45},
+             "text_cfg": {"width": 512, "heads": 8, "layers": 12}}
+            """));
+        Assert.Contains("even", odd.Message);
     }
 
     [Fact]

@@ -15,6 +15,35 @@ static class TestModels
         Text = Tiny.Text with { Tower = new TowerShape(32, 16, [new(1, 48), new(2, 0)]) },
     };
 
+    /// <summary>
+    /// A model whose every float entry is random: weights N(0, 0.3), BatchNorm running variances in [0.5, 1.5)
+    /// (a fresh ResNet has bn3 scales of zero, which would hide every residual branch from a test).
+    /// </summary>
+    public static ClipModel Randomised(ClipConfig config)
+    {
+        var model = ClipModel.Create(config, seed: 5);
+        using var scope = NewDisposeScope();
+        using var g = new Generator(99);
+        var random = model.StateDictForSave().ToDictionary(kv => kv.Key, kv => !kv.Value.is_floating_point() ? kv.Value
+            : kv.Key.EndsWith(".running_var", StringComparison.Ordinal) ? rand(kv.Value.shape, generator: g) + 0.5
+            : randn(kv.Value.shape, generator: g) * 0.3);
+        model.LoadStateDict(random);
+        return model;
+    }
+
+    /// <summary>A model whose every entry is distinct: entry k (in name order) holds 1000k + 0, 1, 2, ... in row-major order.</summary>
+    public static ClipModel Numbered(ClipConfig config)
+    {
+        var model = ClipModel.Create(config, seed: 1);
+        using var scope = NewDisposeScope();
+        var state = model.StateDictForSave();
+        int k = 0;
+        foreach (var name in state.Keys.Order(StringComparer.Ordinal).ToList())
+            state[name] = (arange(state[name].numel(), dtype: float64) + 1000 * ++k).view(state[name].shape);
+        model.LoadStateDict(state);
+        return model;
+    }
+
     public static Tensor Images(ClipConfig config, int n, ulong seed)
     {
         using var g = new Generator(seed);

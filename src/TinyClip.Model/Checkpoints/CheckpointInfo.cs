@@ -27,14 +27,9 @@ public sealed record CheckpointInfo(string Path, CheckpointFormat Format, ClipCo
 
     public string Describe()
     {
-        var v = Config.Vision;
-        var t = Config.Text;
         var text = new StringBuilder();
         text.AppendLine($"checkpoint   {Path} ({Format})");
-        text.AppendLine($"embed dim    {Config.EmbedDim}, activation {(Config.QuickGelu ? "QuickGELU" : "GELU")}");
-        text.AppendLine($"image tower  {v.ImageSize}px, patch {v.PatchSize}, {v.Tower}");
-        text.AppendLine($"text tower   context {t.ContextLength}, vocab {t.VocabSize}, {t.Tower}");
-        text.AppendLine($"parameters   image {Counts.Image:N0}, text {Counts.Text:N0} ({Counts.TextWithoutTokenEmbedding:N0} without token embedding), total {Counts.Total:N0}");
+        ArchitectureDescription.Append(text, Config, Counts);
         return text.ToString();
     }
 }

@@ -1,7 +1,7 @@
 namespace TinyClip.Model;
 
-/// <summary>One entry of a state dict: OpenCLIP name and shape.</summary>
-public sealed record ParameterEntry(string Name, long[] Shape)
+/// <summary>One entry of a state dict: OpenCLIP name and shape; <see cref="Buffer"/> marks BatchNorm statistics, which are not parameters.</summary>
+public sealed record ParameterEntry(string Name, long[] Shape, bool Buffer = false)
 {
     public long Count => Shape.Aggregate(1L, (a, b) => a * b);
 }
@@ -19,7 +19,7 @@ public sealed record ParameterCounts(long Image, long Text, long TokenEmbedding)
 
 /// <summary>
 /// The OpenCLIP state-dict layout of a config, computed without allocating tensors. ClipModel's own
-/// parameters must match it exactly (a test checks), so it doubles as the key list for huge presets.
+/// parameters and buffers must match it exactly (a test checks), so it doubles as the key list for huge presets.
 /// </summary>
 public static class ClipLayout
 {
@@ -27,18 +27,9 @@ public static class ClipLayout
     {
         var v = config.Vision;
         var t = config.Text;
-        var list = new List<ParameterEntry>
-        {
-            new("visual.class_embedding", [v.Width]),
-            new("visual.positional_embedding", [v.Tokens, v.Width]),
-            new("visual.proj", [v.Width, config.EmbedDim]),
-            new("visual.conv1.weight", [v.Width, 3, v.PatchSize, v.PatchSize]),
-            new("visual.ln_pre.weight", [v.Width]),
-            new("visual.ln_pre.bias", [v.Width]),
-        };
-        AddBlocks(list, "visual.transformer.resblocks", v.Tower);
-        list.Add(new("visual.ln_post.weight", [v.Width]));
-        list.Add(new("visual.ln_post.bias", [v.Width]));
+        var list = new List<ParameterEntry>();
+        if (v.IsResNet) ResNetLayout.Add(list, v, config.EmbedDim);
+        else AddVisionTransformer(list, v, config.EmbedDim);
         list.Add(new("positional_embedding", [t.ContextLength, t.Width]));
         list.Add(new("text_projection", [t.Width, config.EmbedDim]));
         list.Add(new("logit_scale", []));
@@ -54,10 +45,24 @@ public static class ClipLayout
         long image = 0, text = 0;
         foreach (var e in Entries(config))
         {
+            if (e.Buffer) continue;
             if (e.Name.StartsWith("visual.", StringComparison.Ordinal)) image += e.Count;
             else if (e.Name != "logit_scale") text += e.Count;
         }
         return new ParameterCounts(image, text, (long)config.Text.VocabSize * config.Text.Width);
+    }
+
+    static void AddVisionTransformer(List<ParameterEntry> list, VisionConfig v, int embedDim)
+    {
+        list.Add(new("visual.class_embedding", [v.Width]));
+        list.Add(new("visual.positional_embedding", [v.Tokens, v.Width]));
+        list.Add(new("visual.proj", [v.Width, embedDim]));
+        list.Add(new("visual.conv1.weight", [v.Width, 3, v.PatchSize, v.PatchSize]));
+        list.Add(new("visual.ln_pre.weight", [v.Width]));
+        list.Add(new("visual.ln_pre.bias", [v.Width]));
+        AddBlocks(list, "visual.transformer.resblocks", v.Tower);
+        list.Add(new("visual.ln_post.weight", [v.Width]));
+        list.Add(new("visual.ln_post.bias", [v.Width]));
     }
 
     static void AddBlocks(List<ParameterEntry> list, string prefix, TowerShape tower)

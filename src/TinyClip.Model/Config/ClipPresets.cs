@@ -1,8 +1,9 @@
 namespace TinyClip.Model;
 
 /// <summary>
-/// Named architectures: OpenCLIP's ViT-B presets, TinyCLIP's released ViT students (docs/method.md),
-/// and small presets for tests and the demo. All use exact GELU, pre-LN and head width 64 unless noted.
+/// Named architectures: OpenCLIP's ViT-B and RN50 presets, TinyCLIP's released ViT and ResNet students
+/// (docs/method.md, docs/model.md), and small presets for tests and the demo. All use exact GELU, pre-LN and head
+/// width 64 unless noted.
 /// </summary>
 public static class ClipPresets
 {
@@ -19,6 +20,10 @@ public static class ClipPresets
         ["TinyCLIP-ViT-40M-32-Text-19M"] = () => Standard(32, 512, 12, 512, 6),
         ["TinyCLIP-ViT-39M-16-Text-19M"] = () => Standard(16, 512, 12, 512, 6),
         ["TinyCLIP-ViT-8M-16-Text-3M"] = () => Standard(16, 256, 10, 256, 3),
+        // OpenCLIP's RN50.json and TinyCLIP's two ResNet students: RN50's stage depths at a narrower stem, embed dim 1024.
+        ["RN50"] = () => ResNet(64, 12),
+        ["TinyCLIP-ResNet-30M-Text-29M"] = () => ResNet(56, 9),
+        ["TinyCLIP-ResNet-19M-Text-19M"] = () => ResNet(44, 6),
         // Unit tests: a few tens of thousands of parameters, heads of 16.
         ["tiny-test"] = () => new ClipConfig(32,
             new VisionConfig(32, 8, TowerShape.Uniform(32, 2, 2, 16, 128)),
@@ -26,6 +31,14 @@ public static class ClipPresets
         // A sub-shape of tiny-test (narrower image tower, shallower text tower), for inheritance tests.
         ["tiny-test-half"] = () => new ClipConfig(32,
             new VisionConfig(32, 8, TowerShape.Uniform(16, 2, 1, 16, 64)),
+            new TextConfig(16, 1000, TowerShape.Uniform(32, 1, 2, 16, 128))),
+        // A ModifiedResNet of one block per stage at 64x64 (a 2x2 grid for the attention pool), for unit tests, and a
+        // narrower, shallower sub-shape of it that can inherit from it.
+        ["tiny-resnet-test"] = () => new ClipConfig(32,
+            VisionConfig.ModifiedResNet(64, new ResNetDepths(2, 1, 2, 1), 8, 16),
+            new TextConfig(16, 1000, TowerShape.Uniform(32, 2, 2, 16, 128))),
+        ["tiny-resnet-test-half"] = () => new ClipConfig(32,
+            VisionConfig.ModifiedResNet(64, new ResNetDepths(1, 1, 1, 1), 4, 16),
             new TextConfig(16, 1000, TowerShape.Uniform(32, 1, 2, 16, 128))),
         // Demo pair: a 64x64 teacher and a narrower/shallower student that can inherit from it.
         ["demo-teacher"] = () => new ClipConfig(128,
@@ -36,18 +49,28 @@ public static class ClipPresets
             new TextConfig(32, DemoVocabSize, TowerShape.Uniform(128, 2, 2, 64, 512))),
     };
 
-    // ModifiedResNet image towers are listed so that asking for them gives a clear answer.
-    static readonly string[] Unsupported = { "TinyCLIP-ResNet-30M-Text-29M", "TinyCLIP-ResNet-19M-Text-19M" };
+    /// <summary>
+    /// The sizes TinyCLIP publishes for its released models, in millions, as their names state them (the text count
+    /// leaves out the token embedding, see <see cref="ParameterCounts.TextWithoutTokenEmbedding"/>).
+    /// </summary>
+    static readonly Dictionary<string, PublishedParameterCounts> Published = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["TinyCLIP-ViT-61M-32-Text-29M"] = new(61, 29),
+        ["TinyCLIP-ViT-40M-32-Text-19M"] = new(40, 19),
+        ["TinyCLIP-ViT-39M-16-Text-19M"] = new(39, 19),
+        ["TinyCLIP-ViT-8M-16-Text-3M"] = new(8, 3),
+        ["TinyCLIP-ResNet-30M-Text-29M"] = new(30, 29),
+        ["TinyCLIP-ResNet-19M-Text-19M"] = new(19, 19),
+    };
 
     public static IReadOnlyCollection<string> Names => Presets.Keys;
 
-    public static IReadOnlyCollection<string> UnsupportedNames => Unsupported;
+    /// <summary>The parameter counts TinyCLIP publishes for preset <paramref name="name"/>; null where it publishes none.</summary>
+    public static PublishedParameterCounts? PublishedCounts(string name) => Published.GetValueOrDefault(name);
 
     /// <summary>The preset's config; <paramref name="vocabSize"/> overrides the text vocabulary.</summary>
     public static ClipConfig Get(string name, int? vocabSize = null)
     {
-        if (Unsupported.Contains(name, StringComparer.OrdinalIgnoreCase))
-            throw new NotSupportedException($"preset '{name}' has a ModifiedResNet image tower; this project implements ViT image towers only");
         if (!Presets.TryGetValue(name, out var make))
             throw new ArgumentException($"unknown model preset '{name}'; known: {string.Join(", ", Presets.Keys)}");
         var config = make();
@@ -57,4 +80,9 @@ public static class ClipPresets
     static ClipConfig Standard(int patch, int visionWidth, int visionLayers, int textWidth, int textLayers) => new(512,
         VisionConfig.Uniform(224, patch, visionWidth, visionLayers),
         TextConfig.Uniform(ClipContext, ClipVocab, textWidth, textWidth / 64, textLayers));
+
+    /// <summary>An RN50-shaped image tower (stages 3, 4, 6, 3 at 224 px) of stem width <paramref name="width"/>, a text tower of width 512 in 8 heads.</summary>
+    static ClipConfig ResNet(int width, int textLayers) => new(1024,
+        VisionConfig.ModifiedResNet(224, new ResNetDepths(3, 4, 6, 3), width),
+        TextConfig.Uniform(ClipContext, ClipVocab, 512, 8, textLayers));
 }

@@ -5,10 +5,11 @@ using System.Text.Json.Nodes;
 namespace TinyClip.Model;
 
 /// <summary>
-/// OpenCLIP's model-config JSON (<c>model_configs/*.json</c>). Only uniform ViT towers can be written:
-/// the format has no way to describe per-layer heads or MLP widths, or a text head width other than
-/// width/heads. Keys that would change the architecture in ways this project does not implement
-/// (ResNet or timm/HF towers, layer scale, attentional pooling, ...) are rejected, not ignored.
+/// OpenCLIP's model-config JSON (<c>model_configs/*.json</c>). A <c>vision_cfg.layers</c> list of four depths is a
+/// ModifiedResNet image tower, a number a ViT. Only uniform transformer towers can be written: the format has no
+/// way to describe per-layer heads or MLP widths, or a text head width other than width/heads. Keys that would
+/// change the architecture in ways this project does not implement (timm/HF towers, layer scale, attentional
+/// pooling, ...) are rejected, not ignored.
 /// </summary>
 public static class OpenClipJson
 {
@@ -30,20 +31,12 @@ public static class OpenClipJson
 
         var vision = root["vision_cfg"]?.AsObject() ?? throw new FormatException("model config lacks \"vision_cfg\"");
         var text = root["text_cfg"]?.AsObject() ?? throw new FormatException("model config lacks \"text_cfg\"");
-        if (vision["layers"] is JsonArray)
-            throw new NotSupportedException("vision_cfg.layers is a list: that is a ModifiedResNet image tower, which this project does not implement (ViT towers only)");
         RejectUnsupported("vision_cfg", vision, UnsupportedVisionKeys);
         RejectUnsupported("text_cfg", text, UnsupportedTextKeys);
         if (root["init_logit_bias"] is not null && root["init_logit_bias"]!.GetValueKind() != JsonValueKind.Null)
             throw new NotSupportedException("init_logit_bias (SigLIP) is not supported");
 
-        int width = Int(vision, "width", DefaultVisionWidth);
-        int headWidth = Int(vision, "head_width", DefaultHeadWidth);
-        if (width % headWidth != 0)
-            throw new FormatException($"vision_cfg.width {width} is not a multiple of head_width {headWidth}");
-        var visionCfg = VisionConfig.Uniform(
-            ImageSize(vision), Int(vision, "patch_size", DefaultPatchSize), width,
-            Int(vision, "layers", DefaultVisionLayers), headWidth, Double(vision, "mlp_ratio", DefaultMlpRatio));
+        var visionCfg = Vision(vision);
 
         int textWidth = Int(text, "width", DefaultTextWidth);
         int textHeads = Int(text, "heads", DefaultTextHeads);
@@ -60,11 +53,25 @@ public static class OpenClipJson
         return config;
     }
 
+    static VisionConfig Vision(JsonObject vision)
+    {
+        int width = Int(vision, "width", DefaultVisionWidth);
+        int headWidth = Int(vision, "head_width", DefaultHeadWidth);
+        if (vision["layers"] is JsonArray depths)
+            // OpenCLIP ignores patch_size (null in its RN configs) and mlp_ratio for a ModifiedResNet.
+            return VisionConfig.ModifiedResNet(ImageSize(vision), ResNetDepths.From(depths.Select(d => IntValue(d!, "layers")).ToList()), width, headWidth);
+        if (width % headWidth != 0)
+            throw new FormatException($"vision_cfg.width {width} is not a multiple of head_width {headWidth}");
+        return VisionConfig.Uniform(
+            ImageSize(vision), Int(vision, "patch_size", DefaultPatchSize), width,
+            Int(vision, "layers", DefaultVisionLayers), headWidth, Double(vision, "mlp_ratio", DefaultMlpRatio));
+    }
+
     public static string Write(ClipConfig config)
     {
         var v = config.Vision;
         var t = config.Text;
-        if (!v.Tower.IsUniform || v.Heads * v.HeadWidth != v.Width)
+        if (!v.IsResNet && (!v.Tower.IsUniform || v.Heads * v.HeadWidth != v.Width))
             throw new NotSupportedException($"the image tower ({v.Tower}) cannot be written as OpenCLIP JSON: it needs uniform blocks with heads * head_width == width; save a checkpoint instead, its shapes describe it");
         if (!t.Tower.IsUniform || t.Heads * t.HeadWidth != t.Width)
             throw new NotSupportedException($"the text tower ({t.Tower}) cannot be written as OpenCLIP JSON: it needs uniform blocks with heads * (width / heads) == width; save a checkpoint instead, its shapes describe it");
@@ -73,15 +80,7 @@ public static class OpenClipJson
         {
             ["embed_dim"] = config.EmbedDim,
             ["quick_gelu"] = config.QuickGelu,
-            ["vision_cfg"] = new JsonObject
-            {
-                ["image_size"] = v.ImageSize,
-                ["layers"] = v.Layers,
-                ["width"] = v.Width,
-                ["head_width"] = v.HeadWidth,
-                ["mlp_ratio"] = v.MlpRatio,
-                ["patch_size"] = v.PatchSize,
-            },
+            ["vision_cfg"] = VisionJson(v),
             ["text_cfg"] = new JsonObject
             {
                 ["context_length"] = t.ContextLength,
@@ -94,6 +93,25 @@ public static class OpenClipJson
         };
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
+
+    static JsonObject VisionJson(VisionConfig v) => v.ResNet is { } depths
+        ? new JsonObject
+        {
+            ["image_size"] = v.ImageSize,
+            ["layers"] = new JsonArray(depths.AsList().Select(d => (JsonNode?)JsonValue.Create(d)).ToArray()),
+            ["width"] = v.Width,
+            ["head_width"] = v.HeadWidth,
+            ["patch_size"] = null,
+        }
+        : new JsonObject
+        {
+            ["image_size"] = v.ImageSize,
+            ["layers"] = v.Layers,
+            ["width"] = v.Width,
+            ["head_width"] = v.HeadWidth,
+            ["mlp_ratio"] = v.MlpRatio,
+            ["patch_size"] = v.PatchSize,
+        };
 
     static void RejectUnsupported(string section, JsonObject obj, string[] keys)
     {
@@ -117,10 +135,10 @@ public static class OpenClipJson
         return Int(vision, "image_size", DefaultImageSize);
     }
 
-    static int Int(JsonObject obj, string key, int fallback)
+    static int Int(JsonObject obj, string key, int fallback) => obj[key] is { } node ? IntValue(node, key) : fallback;
+
+    static int IntValue(JsonNode node, string key)
     {
-        var node = obj[key];
-        if (node is null) return fallback;
         double value = node.GetValue<double>();
         if (value != Math.Floor(value)) throw new FormatException($"\"{key}\" must be an integer, got {value.ToString(CultureInfo.InvariantCulture)}");
         return checked((int)value);

@@ -8,6 +8,10 @@ namespace TinyClip.Model;
 /// and/or narrower widths. Layers are chosen "interval front" (student block i &lt;- source block i * (D_src div D_tgt));
 /// widths, heads, MLP neurons and the embed dim keep their leading slice (see <see cref="LeadingSlice"/>).
 /// No ranking: which neurons survive is fixed by position, so the result is reproducible from the shapes alone.
+/// A ModifiedResNet image tower follows the same two rules as TinyCLIP's inheritance code applies them to it: each
+/// stage picks its blocks interval-front on its own, and every tensor (convolutions, BatchNorm scales, shifts and
+/// running statistics, the attention pool's positions and projections) keeps its leading slice; the batch counters
+/// are copied as they are.
 /// </summary>
 public static partial class ManualInheritance
 {
@@ -37,17 +41,37 @@ public static partial class ManualInheritance
     public static Dictionary<string, Tensor> InheritState(IReadOnlyDictionary<string, Tensor> source, ClipConfig sourceConfig, ClipConfig target)
     {
         EnsureSubShape(sourceConfig, target);
-        var visionLayers = SelectLayers(sourceConfig.Vision.Layers, target.Vision.Layers);
-        var textLayers = SelectLayers(sourceConfig.Text.Layers, target.Text.Layers);
+        var blockSources = BlockSources(sourceConfig, target);
         var result = new Dictionary<string, Tensor>();
         foreach (var entry in ClipLayout.Entries(target))
         {
             bool vision = entry.Name.StartsWith("visual.", StringComparison.Ordinal);
-            string sourceName = SourceName(entry.Name, vision ? visionLayers : textLayers);
+            string sourceName = SourceName(entry.Name, blockSources);
             if (!source.TryGetValue(sourceName, out var tensor))
                 throw new ArgumentException($"source state dict has no '{sourceName}' (needed for the target's '{entry.Name}')");
             int headWidth = vision ? target.Vision.HeadWidth : target.Text.HeadWidth;
             result[entry.Name] = LeadingSlice.Take(tensor, sourceName, entry.Shape, headWidth);
+        }
+        return result;
+    }
+
+    /// <summary>For each run of numbered blocks (a transformer's, a ResNet stage's), the source block of each target block.</summary>
+    static Dictionary<string, IReadOnlyList<int>> BlockSources(ClipConfig source, ClipConfig target)
+    {
+        var result = new Dictionary<string, IReadOnlyList<int>>
+        {
+            ["transformer.resblocks"] = SelectLayers(source.Text.Layers, target.Text.Layers),
+        };
+        if (target.Vision.ResNet is { } targetDepths)
+        {
+            var sourceDepths = source.Vision.ResNet!.AsList();
+            var depths = targetDepths.AsList();
+            for (int stage = 0; stage < depths.Count; stage++)
+                result[$"visual.layer{stage + 1}"] = SelectLayers(sourceDepths[stage], depths[stage]);
+        }
+        else
+        {
+            result["visual.transformer.resblocks"] = SelectLayers(source.Vision.Layers, target.Vision.Layers);
         }
         return result;
     }
@@ -78,13 +102,32 @@ public static partial class ManualInheritance
         AtMost("embed dim", target.EmbedDim, source.EmbedDim);
         Same("activation (quick_gelu)", target.QuickGelu, source.QuickGelu);
         Same("image tower image size", target.Vision.ImageSize, source.Vision.ImageSize);
-        Same("image tower patch size", target.Vision.PatchSize, source.Vision.PatchSize);
-        Tower("image tower", source.Vision.Tower, target.Vision.Tower, problems, AtMost, Same);
+        Same("image tower kind", Kind(target.Vision), Kind(source.Vision));
+        if (target.Vision.ResNet is { } targetDepths && source.Vision.ResNet is { } sourceDepths)
+            ResNet(source.Vision, target.Vision, sourceDepths, targetDepths, AtMost, Same);
+        else if (!target.Vision.IsResNet && !source.Vision.IsResNet)
+        {
+            Same("image tower patch size", target.Vision.PatchSize, source.Vision.PatchSize);
+            Tower("image tower", source.Vision.Tower, target.Vision.Tower, problems, AtMost, Same);
+        }
         Same("text tower context length", target.Text.ContextLength, source.Text.ContextLength);
         AtMost("text tower vocabulary size", target.Text.VocabSize, source.Text.VocabSize);
         Tower("text tower", source.Text.Tower, target.Text.Tower, problems, AtMost, Same);
         if (problems.Count > 0)
             throw new ArgumentException("target is not a sub-shape of the source: " + string.Join("; ", problems));
+    }
+
+    static string Kind(VisionConfig vision) => vision.IsResNet ? "ModifiedResNet" : "ViT";
+
+    static void ResNet(VisionConfig source, VisionConfig target, ResNetDepths sourceDepths, ResNetDepths targetDepths,
+        Action<string, long, long> atMost, Action<string, object, object> same)
+    {
+        same("image tower attention head width", target.HeadWidth, source.HeadWidth);
+        atMost("image tower width", target.Width, source.Width);
+        var sourceList = sourceDepths.AsList();
+        var targetList = targetDepths.AsList();
+        for (int stage = 0; stage < targetList.Count; stage++)
+            atMost($"image tower stage {stage + 1} blocks", targetList[stage], sourceList[stage]);
     }
 
     static void Tower(string tower, TowerShape source, TowerShape target, List<string> problems,
@@ -104,12 +147,14 @@ public static partial class ManualInheritance
         }
     }
 
-    static string SourceName(string name, IReadOnlyList<int> layers)
+    static string SourceName(string name, IReadOnlyDictionary<string, IReadOnlyList<int>> blockSources)
     {
         var match = BlockKey().Match(name);
-        return match.Success ? $"{match.Groups[1].Value}.{layers[int.Parse(match.Groups[2].Value)]}.{match.Groups[3].Value}" : name;
+        if (!match.Success) return name;
+        string blocks = match.Groups[1].Value;
+        return $"{blocks}.{blockSources[blocks][int.Parse(match.Groups[2].Value)]}.{match.Groups[3].Value}";
     }
 
-    [GeneratedRegex(@"^((?:visual\.)?transformer\.resblocks)\.(\d+)\.(.+)$")]
+    [GeneratedRegex(@"^((?:visual\.)?transformer\.resblocks|visual\.layer[1-4])\.(\d+)\.(.+)$")]
     private static partial Regex BlockKey();
 }

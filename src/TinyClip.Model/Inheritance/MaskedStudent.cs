@@ -21,12 +21,20 @@ public sealed class MaskedStudent : IDisposable
 
     MaskedStudent(ClipModel model, MaskSettings settings)
     {
+        EnsureMaskable(model.Config);
         var device = model.LogitScale.device;
         Model = model;
         Settings = settings;
         Image = new TowerMaskSet("visual", model.Config.Vision.Tower, settings.InitialLogAlpha, device);
         Text = new TowerMaskSet("text", model.Config.Text.Tower, settings.InitialLogAlpha, device);
         Lagrangian = new SparsityLagrangian(settings.Form, settings.InitialLambda, device);
+    }
+
+    /// <summary>Masks cover heads, MLP neurons and hidden dims of transformer towers; TinyCLIP learns none for a ResNet.</summary>
+    static void EnsureMaskable(ClipConfig config)
+    {
+        if (config.Vision.IsResNet)
+            throw new NotSupportedException("automatic inheritance masks transformer towers; this model's image tower is a ModifiedResNet (use a manual stage)");
     }
 
     /// <summary>Masks over <paramref name="model"/> (full, uniform towers), every log-alpha at the initial value.</summary>
@@ -42,6 +50,7 @@ public sealed class MaskedStudent : IDisposable
     public static MaskedStudent ExpandIntoMasked(ClipModel pruned, ClipConfig fullConfig, MaskSettings settings, long seed)
     {
         var prunedConfig = pruned.Config;
+        EnsureMaskable(fullConfig);
         ManualInheritance.EnsureSubShape(fullConfig, prunedConfig);
         if (prunedConfig.Vision.Layers != fullConfig.Vision.Layers || prunedConfig.Text.Layers != fullConfig.Text.Layers)
             throw new ArgumentException($"a pruned model keeps every layer: it has {prunedConfig.Vision.Layers}/{prunedConfig.Text.Layers} image/text layers, the full config {fullConfig.Vision.Layers}/{fullConfig.Text.Layers}");

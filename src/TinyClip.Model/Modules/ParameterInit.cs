@@ -31,6 +31,10 @@ internal static class ParameterInit
     /// <summary>PyTorch's default for Linear/Conv (kaiming_uniform with a=sqrt(5)): U(+-1/sqrt(fan_in)).</summary>
     public static void FanInUniform(Tensor t, long fanIn, Generator g) => Uniform(t, 1.0 / Math.Sqrt(fanIn), g);
 
+    /// <summary>PyTorch's default for a convolution's weight: fan-in = input channels x kernel area.</summary>
+    public static void ConvolutionDefault(TorchSharp.Modules.Conv2d conv, Generator g) =>
+        FanInUniform(conv.weight!, conv.weight!.shape.Skip(1).Aggregate(1L, (a, b) => a * b), g);
+
     /// <summary>xavier_uniform over a whole 2-D weight, as nn.MultiheadAttention does for in_proj_weight.</summary>
     public static void XavierUniform(Tensor t, Generator g) => Uniform(t, Math.Sqrt(6.0 / (t.shape[0] + t.shape[1])), g);
 }

@@ -8,7 +8,7 @@ namespace TinyClip.Model;
 /// OpenCLIP's ViT image tower (<c>visual.*</c>): patchify with a bias-free conv, prepend the class token,
 /// add positions, ln_pre, blocks, ln_post on the class token, then <c>x @ proj</c>.
 /// </summary>
-public sealed class VisionTransformer : nn.Module
+public sealed class VisionTransformer : ImageTower
 {
     readonly Conv2d conv1;
     readonly Parameter class_embedding;
@@ -18,11 +18,8 @@ public sealed class VisionTransformer : nn.Module
     readonly LayerNorm ln_post;
     readonly Parameter proj;
 
-    public VisionConfig Config { get; }
-
-    public VisionTransformer(VisionConfig config, int embedDim, bool quickGelu) : base(nameof(VisionTransformer))
+    public VisionTransformer(VisionConfig config, int embedDim, bool quickGelu) : base(nameof(VisionTransformer), config)
     {
-        Config = config;
         int width = config.Width;
         conv1 = nn.Conv2d(3, width, config.PatchSize, stride: config.PatchSize, bias: false);
         class_embedding = new Parameter(empty(width));
@@ -36,24 +33,27 @@ public sealed class VisionTransformer : nn.Module
 
     public ResidualTransformer Transformer => transformer;
 
+    public override bool CheckpointActivations
+    {
+        get => transformer.CheckpointActivations;
+        set => transformer.CheckpointActivations = value;
+    }
+
     /// <summary>OpenCLIP's VisionTransformer init: embeddings and proj ~ N(0, width^-0.5), PyTorch defaults elsewhere.</summary>
-    internal void Init(Generator g)
+    internal override void Init(Generator g)
     {
         double scale = Math.Pow(Config.Width, -0.5);
-        ParameterInit.FanInUniform(conv1.weight, 3L * Config.PatchSize * Config.PatchSize, g);
+        ParameterInit.ConvolutionDefault(conv1, g);
         ParameterInit.Normal(class_embedding, scale, g);
         ParameterInit.Normal(positional_embedding, scale, g);
         ParameterInit.Normal(proj, scale, g);
         transformer.InitDefault(g);
     }
 
-    /// <param name="images">(N, 3, H, W) float, H = W = image size</param>
-    /// <returns>(N, E) unnormalised image embeddings</returns>
-    public Tensor Forward(Tensor images, TowerMasks? masks)
+    public override Tensor Forward(Tensor images, TowerMasks? masks)
     {
         using var scope = NewDisposeScope();
-        if (images.dim() != 4 || images.shape[1] != 3 || images.shape[2] != Config.ImageSize || images.shape[3] != Config.ImageSize)
-            throw new ArgumentException($"expected images of shape [N, 3, {Config.ImageSize}, {Config.ImageSize}], got [{string.Join(", ", images.shape)}]");
+        EnsureImageShape(images);
         long n = images.shape[0];
         var patches = conv1.forward(images).flatten(2).transpose(1, 2);           // (N, G*G, C)
         var cls = class_embedding.view(1, 1, -1).expand(n, 1, -1);

@@ -15,18 +15,7 @@ public class ManualInheritanceTests
         new VisionConfig(16, 8, TowerShape.Uniform(4, 3, 2, 2, 8)),
         new TextConfig(4, 10, TowerShape.Uniform(8, 2, 4, 2, 16)));
 
-    /// <summary>A source model whose every entry is distinct: tensor k holds 1000k + 0, 1, 2, ... in row-major order.</summary>
-    static ClipModel NumberedSource()
-    {
-        var model = ClipModel.Create(Source, seed: 1);
-        using var scope = NewDisposeScope();
-        var state = model.StateDictForSave();
-        int k = 0;
-        foreach (var name in state.Keys.Order(StringComparer.Ordinal).ToList())
-            state[name] = (arange(state[name].numel(), dtype: float32) + 1000 * ++k).view(state[name].shape);
-        model.LoadStateDict(state);
-        return model;
-    }
+    static ClipModel NumberedSource() => TestModels.Numbered(Source);
 
     [Theory]
     [InlineData(12, 9, new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8 })]
