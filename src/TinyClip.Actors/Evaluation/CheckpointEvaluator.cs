@@ -18,7 +18,11 @@ public static class CheckpointEvaluator
         int readAheadBatches, EvaluationProgressMeter? progress = null, CancellationToken cancellationToken = default)
     {
         var batches = source.ReadAsync(model.Config.Vision.ImageSize, model.Config.Text.ContextLength, batchSize, cancellationToken);
-        using var set = SetEncoder.Encode(model, ReadAhead.Of(batches, readAheadBatches, cancellationToken), progress is null ? null : progress.Add);
+        using var set = SetEncoder.Encode(model, ReadAhead.Of(batches, readAheadBatches, cancellationToken), batch =>
+        {
+            source.Recycle(batch);
+            progress?.Add(batch.Count);
+        });
         progress?.Finish();
         return Metrics(model, set, source.Prompts, tokenizer, batchSize);
     }

@@ -24,6 +24,7 @@ public sealed class EvaluationSource
     private readonly ICaptionTokenizer _tokenizer;
     private readonly QuarantineLog _quarantine;
     private readonly int _maxSamples;
+    private EvaluationReader? _reader;
 
     private EvaluationSource(IEvaluationRows rows, DataSettings data, ICaptionTokenizer tokenizer, QuarantineLog quarantine, int maxSamples,
         ZeroShotPrompts? prompts)
@@ -94,6 +95,7 @@ public sealed class EvaluationSource
             Order = _data.Order with { BatchSize = batchSize },
         };
         var reader = new EvaluationReader(_rows, settings, _tokenizer, _quarantine);
+        _reader = reader;
         long left = _maxSamples > 0 ? _maxSamples : long.MaxValue;
         await foreach (var batch in reader.ReadAsync(cancellationToken))
         {
@@ -104,6 +106,9 @@ public sealed class EvaluationSource
             if (left <= 0) yield break;
         }
     }
+
+    /// <summary>Hands a batch of the current <see cref="ReadAsync"/> back once it is encoded, so its pixel arrays serve the next batches.</summary>
+    public void Recycle(TrainingBatch batch) => _reader?.Recycle(batch);
 
     private void CheckLabels(TrainingBatch batch)
     {

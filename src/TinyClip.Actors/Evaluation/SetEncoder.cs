@@ -9,8 +9,8 @@ namespace TinyClip.Actors.Evaluation;
 /// <summary>Encodes a set batch by batch as its batches arrive, keeping only the embeddings and labels.</summary>
 public static class SetEncoder
 {
-    /// <param name="encoded">Told the number of samples of each batch once it is encoded (progress).</param>
-    public static EncodedSet Encode(ClipModel model, IEnumerable<TrainingBatch> batches, Action<int>? encoded = null)
+    /// <param name="encoded">Told each batch once it is encoded: its images are no longer needed (progress, recycling).</param>
+    public static EncodedSet Encode(ClipModel model, IEnumerable<TrainingBatch> batches, Action<TrainingBatch>? encoded = null)
     {
         model.eval();
         var device = model.LogitScale.device;
@@ -26,7 +26,7 @@ public static class SetEncoder
                 using (text) texts.Add(text);
             if (batch.Labels is null) withLabels = false;
             else labels.AddRange(batch.Labels);
-            encoded?.Invoke(batch.Count);
+            encoded?.Invoke(batch);
         }
         if (images.Rows == 0) throw new InvalidDataException("the evaluation data has no usable sample");
         using var scope = NewDisposeScope();

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using TinyClip.Data.Imaging;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Settings;
@@ -17,6 +19,11 @@ public sealed class EvaluationReader
     private readonly IEvaluationRows _rows;
     private readonly DataSettings _settings;
     private readonly SampleProcessor _processor;
+    private readonly int _batchBytes;
+    // A whole batch's pixels are one large-object-heap array (4.8 MB at 32 x 224 px): a fresh one per batch let the GC
+    // grow its heap with the set's size. Arrays come back through Recycle; the pool never holds more than were in
+    // flight at once, so it keeps every array returned.
+    private readonly PixelBuffers _batchPixels;
 
     public EvaluationReader(IEvaluationRows rows, DataSettings settings, ICaptionTokenizer tokenizer, QuarantineLog quarantine)
     {
@@ -26,6 +33,19 @@ public sealed class EvaluationReader
         // Samples are decoded a batch at a time and wait for at most one batch before they are copied.
         _processor = new SampleProcessor(settings.Decode, settings.Order.Seed, TransformMode.Eval, tokenizer, quarantine, Counters,
             2 * settings.Order.BatchSize);
+        _batchBytes = checked(settings.Order.BatchSize * 3 * settings.Decode.ImageSize * settings.Decode.ImageSize);
+        _batchPixels = new PixelBuffers(_batchBytes, retained: int.MaxValue);
+    }
+
+    /// <summary>
+    /// Takes back the pixel arrays of a batch this reader made, once the consumer no longer needs the batch's images
+    /// (they are reused for later batches). Blocks it did not allocate whole, such as a slice's, are left alone.
+    /// </summary>
+    public void Recycle(TrainingBatch batch)
+    {
+        foreach (var block in batch.Images.Blocks)
+            if (MemoryMarshal.TryGetArray(block, out var segment) && segment.Offset == 0 && segment.Count == _batchBytes && segment.Array!.Length == _batchBytes)
+                _batchPixels.Return(segment.Array);
     }
 
     public PipelineCounters Counters { get; } = new();
@@ -56,7 +76,7 @@ public sealed class EvaluationReader
 
     private TrainingBatch Build(long index, IReadOnlyList<ProcessedSample> samples)
     {
-        var images = new ImageRowsBuilder(_settings.Decode.ImageSize, samples.Count);
+        var images = new ImageRowsBuilder(_settings.Decode.ImageSize, samples.Count, length => length == _batchBytes ? _batchPixels.Rent() : new byte[length]);
         for (var row = 0; row < samples.Count; row++)
         {
             samples[row].MovePixelsTo(images.Row(row));

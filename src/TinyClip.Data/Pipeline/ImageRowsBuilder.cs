@@ -7,14 +7,18 @@ public sealed class ImageRowsBuilder
     private readonly int _rowsPerBlock;
     private readonly int _rowBytes;
 
-    public ImageRowsBuilder(int imageSize, int rows)
+    /// <param name="allocate">Makes a block of the given length (a fresh array when null).</param>
+    public ImageRowsBuilder(int imageSize, int rows, Func<int, byte[]>? allocate = null)
     {
         ImageSize = imageSize;
         _rowBytes = checked(3 * imageSize * imageSize);
         _rowsPerBlock = Math.Max(1, ImageRows.MaxBlockBytes / _rowBytes);
         _blocks = new byte[(rows + _rowsPerBlock - 1) / _rowsPerBlock][];
         for (var b = 0; b < _blocks.Length; b++)
-            _blocks[b] = new byte[checked(Math.Min(_rowsPerBlock, rows - b * _rowsPerBlock) * _rowBytes)];
+        {
+            var length = checked(Math.Min(_rowsPerBlock, rows - b * _rowsPerBlock) * _rowBytes);
+            _blocks[b] = allocate?.Invoke(length) ?? new byte[length];
+        }
     }
 
     public int ImageSize { get; }
