@@ -191,7 +191,7 @@ public sealed class TrainerCore : IDisposable
     /// </summary>
     private void Backward(ClipFeatures features, Tensor imageGradient, Tensor textGradient, GradientExchange? exchange)
     {
-        if (exchange is not { Overlapped: true } || _masks is not null)
+        if (!ExchangesByTower(exchange))
         {
             autograd.backward([features.Image, features.Text], [imageGradient, textGradient]);
             return;
@@ -363,13 +363,16 @@ public sealed class TrainerCore : IDisposable
         return (new ClipFeatures(columns[0], columns[1]), teacher is null ? null : new ClipFeatures(columns[2], columns[3]));
     }
 
+    /// <summary>Whether this step's gradients go in two buckets, tower by tower (one decision for the backward and the exchange).</summary>
+    private bool ExchangesByTower([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] GradientExchange? exchange) => exchange is { Overlapped: true } && _masks is null;
+
     /// <summary>Sums parameter gradients over the group (the sharded step's rule): what <see cref="Backward"/> has not
     /// sent yet, with one extra value that carries the stop vote.</summary>
     private bool ReduceGradients(GradientExchange? exchange, bool stopRequested)
     {
         if (exchange is null) return stopRequested;
         var vote = stopRequested ? 1f : 0f;
-        if (_masks is null && exchange.Overlapped) exchange.Send(_imageTowerAndScale, Tag("gradients:image"), vote);
+        if (ExchangesByTower(exchange)) exchange.Send(_imageTowerAndScale, Tag("gradients:image"), vote);
         else exchange.Send(_masks is null ? _trainable : _trainable.Concat(_masks.Parameters).ToList(), Tag("gradients"), vote);
         return exchange.Finish()[0] > 0;
     }
