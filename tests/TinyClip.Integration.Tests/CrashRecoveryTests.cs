@@ -53,7 +53,7 @@ public sealed class CrashRecoveryTests : IDisposable
         TinyRun.RunToEnd(config, reference);
 
         var (config2, crashed) = Fresh("corrupt");
-        TinyRun.RunAndKill(config2, crashed, () => TinyRun.CheckpointFiles(crashed, "teacher") >= 3);
+        TinyRun.RunAndKill(config2, crashed, () => TinyRun.JournalEvents(crashed, "CheckpointCommitted") >= 2);
         var newest = TinyRun.CommittedCheckpoints(crashed)[^1];
         var bytes = File.ReadAllBytes(newest);
         bytes[^5] ^= 0x40; // one flipped bit in the tensor data

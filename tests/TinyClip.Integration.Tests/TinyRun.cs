@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
 using TinyClip.Model;
 
 namespace TinyClip.Integration.Tests;
@@ -81,11 +82,35 @@ public static class TinyRun
                 $"largest difference {differing.Max(name => expected[name].Zip(actual[name], (a, b) => Math.Abs(a - b)).Max()):G3}");
     }
 
-    /// <summary>Committed checkpoint steps of a stage, from the files on disk.</summary>
+    /// <summary>How many checkpoints of a stage have their files on disk (durable; their commit event may still be on its way).</summary>
     public static int CheckpointFiles(string runDirectory, string stage)
     {
         var directory = CheckpointDirectory(runDirectory, stage);
         return Directory.Exists(directory) ? Directory.GetFiles(directory, "step-*.optim.safetensors").Length : 0;
+    }
+
+    /// <summary>
+    /// How many events of <paramref name="eventType"/> the run's SQLite journal holds, read while the run may still be
+    /// writing (WAL mode lets a reader in beside the writer). Kill points use this, not the checkpoint files: a
+    /// background write makes the files durable before the supervisor journals their commit, so files on disk do not
+    /// mean committed events yet. Cheap enough to poll, unlike `tinyclip status`.
+    /// </summary>
+    public static int JournalEvents(string runDirectory, string eventType)
+    {
+        var database = Path.Combine(runDirectory, "journal.db");
+        if (!File.Exists(database)) return 0;
+        try
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+                { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // The event serializer's manifest is the event's type name.
+            command.CommandText = "SELECT COUNT(*) FROM journal WHERE manifest = $type";
+            command.Parameters.AddWithValue("$type", eventType);
+            return Convert.ToInt32(command.ExecuteScalar());
+        }
+        catch (SqliteException) { return 0; } // the journal's tables are not created yet, or a writer holds it this moment
     }
 
     /// <summary>The run's stage events as `tinyclip status --json` prints them.</summary>
