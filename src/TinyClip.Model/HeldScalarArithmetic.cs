@@ -4,11 +4,14 @@ using static TorchSharp.torch;
 namespace TinyClip.Model;
 
 /// <summary>
-/// Addition whose alpha is a Scalar that is never collected. TorchSharp 0.107's <c>add</c>/<c>add_</c> without an alpha
-/// (and the <c>+</c> operator) pass a temporary <c>Scalar(1)</c> as a bare handle; the
-/// garbage collector may finalize, and so free, it while libtorch reads it: the step then fails with c10's "Expected
-/// false to be true" from <c>Scalar::toFloat</c>, or computes with whatever the freed memory holds. Code on the training
-/// path uses these instead; values are the same as the operators' (alpha 1).
+/// Tensor arithmetic with numbers, through Scalars that stay alive until libtorch has read them. TorchSharp 0.107
+/// passes a Scalar to libtorch as a bare handle and does not keep the object alive through the native call, so a
+/// temporary one (an implicit conversion such as <c>t * 0.5</c>, <c>t - 1</c> or <c>arange(a, b)</c>, or the alpha of 1
+/// that <c>add</c> without one and the <c>+</c> operator make themselves) can be finalized, and freed, while libtorch
+/// reads it: the call then fails with c10's "Expected false to be true" from <c>Scalar::toFloat</c>, or computes with
+/// whatever the freed memory holds, so that two identical runs train different weights, rarely and only under load.
+/// Product code uses these instead (a test reads every product method's IL for temporary Scalars); each computes the
+/// same libtorch operation as the operator it replaces, so values are bitwise the operators'.
 /// </summary>
 public static class HeldScalarArithmetic
 {
@@ -19,5 +22,82 @@ public static class HeldScalarArithmetic
 
     public static Tensor Plus(this Tensor left, Scalar right) => left.add(right, One);
 
+    public static Tensor Plus(this Tensor left, double right)
+    {
+        using var value = right.ToScalar();
+        return left.add(value, One);
+    }
+
     public static Tensor PlusInPlace(this Tensor left, Scalar right) => left.add_(right, One);
+
+    public static Tensor Minus(this Tensor left, double right)
+    {
+        using var value = right.ToScalar();
+        return left.sub(value);
+    }
+
+    /// <summary>Integer subtraction: an integer tensor stays integer.</summary>
+    public static Tensor Minus(this Tensor left, long right)
+    {
+        using var value = right.ToScalar();
+        return left.sub(value);
+    }
+
+    /// <summary><paramref name="left"/> - <paramref name="right"/>, computed as -right + left like TorchSharp's operator.</summary>
+    public static Tensor SubtractedFrom(this Tensor right, double left)
+    {
+        using var value = left.ToScalar();
+        return right.neg().add(value, One);
+    }
+
+    public static Tensor Times(this Tensor left, double right)
+    {
+        using var value = right.ToScalar();
+        return left.mul(value);
+    }
+
+    public static Tensor DividedBy(this Tensor left, double right)
+    {
+        using var value = right.ToScalar();
+        return left.div(value);
+    }
+
+    public static Tensor AtLeast(this Tensor tensor, double minimum)
+    {
+        using var value = minimum.ToScalar();
+        return tensor.clamp_min(value);
+    }
+
+    public static Tensor NotEqualTo(this Tensor tensor, double other)
+    {
+        using var value = other.ToScalar();
+        return tensor.ne(value);
+    }
+
+    public static Tensor LessThan(this Tensor tensor, long other)
+    {
+        using var value = other.ToScalar();
+        return tensor.lt(value);
+    }
+
+    public static Tensor FillInPlace(this Tensor tensor, double value)
+    {
+        using var held = value.ToScalar();
+        return tensor.fill_(held);
+    }
+
+    /// <summary>A tensor of <paramref name="shape"/> filled with <paramref name="value"/>.</summary>
+    public static Tensor Filled(long[] shape, double value, ScalarType dtype, Device? device = null)
+    {
+        using var held = value.ToScalar();
+        return full(shape, held, dtype, device);
+    }
+
+    /// <summary>start, start + 1, ..., stop - 1 as int64.</summary>
+    public static Tensor Int64Range(long start, long stop, Device device)
+    {
+        using var first = start.ToScalar();
+        using var end = stop.ToScalar();
+        return arange(first, end, One, ScalarType.Int64, device);
+    }
 }

@@ -17,7 +17,7 @@ internal static class PessimisticRank
         using var scope = NewDisposeScope();
         var correctScore = scores.gather(1, correct.unsqueeze(1));
         // The correct candidate itself satisfies >= once; subtract it.
-        var rank = scores.ge(correctScore).sum(1) - 1;
+        var rank = scores.ge(correctScore).sum(1).Minus(1L);
         return rank.MoveToOuterDisposeScope();
     }
 
@@ -25,13 +25,13 @@ internal static class PessimisticRank
     public static long Hits(Tensor rank, long k)
     {
         using var scope = NewDisposeScope();
-        return rank.lt(k).sum().item<long>();
+        return rank.LessThan(k).sum().item<long>();
     }
 
     /// <summary>Fraction of rows whose rank is below k.</summary>
     public static double HitRate(Tensor rank, long k)
     {
         using var scope = NewDisposeScope();
-        return rank.lt(k).to(ScalarType.Float64).mean().item<double>();
+        return rank.LessThan(k).to(ScalarType.Float64).mean().item<double>();
     }
 }

@@ -40,7 +40,7 @@ public static class RetrievalMetrics
         {
             using var chunkScope = NewDisposeScope();
             var scores = queries.narrow(0, start, rows).matmul(candidates.t());
-            var rank = PessimisticRank.Of(scores, arange(start, start + rows, dtype: ScalarType.Int64, device: scores.device));
+            var rank = PessimisticRank.Of(scores, HeldScalarArithmetic.Int64Range(start, start + rows, scores.device));
             hits1 += PessimisticRank.Hits(rank, 1);
             hits5 += PessimisticRank.Hits(rank, 5);
             hits10 += PessimisticRank.Hits(rank, 10);

@@ -66,7 +66,7 @@ public sealed class ZeroShotClassifier : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var images = Normalize(imageEmbeddings).to(_classVectors.dtype);
-        return (LogitScale * images.matmul(_classVectors.t())).MoveToOuterDisposeScope();
+        return images.matmul(_classVectors.t()).Times(LogitScale).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ public sealed class HardConcreteMask : IDisposable
     public HardConcreteMask(string name, long[] shape, double initialLogAlpha = InitialLogAlpha, Device? device = null)
     {
         Name = name;
-        LogAlpha = new Parameter(full(shape, initialLogAlpha, dtype: float32, device: device));
+        LogAlpha = new Parameter(HeldScalarArithmetic.Filled(shape, initialLogAlpha, float32, device));
     }
 
     /// <summary>Parameter name for optimiser state and checkpoints.</summary>
@@ -60,7 +60,7 @@ public sealed class HardConcreteMask : IDisposable
     public Tensor ProbabilityNonZero()
     {
         using var scope = NewDisposeScope();
-        return sigmoid(LogAlpha + NonZeroShift).MoveToOuterDisposeScope();
+        return sigmoid(LogAlpha.Plus(NonZeroShift)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public sealed class HardConcreteMask : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long n = Shape[^1];
-        var soft = sigmoid(LogAlpha * 1.2).to(float32).cpu().contiguous().data<float>().ToArray();
+        var soft = sigmoid(LogAlpha.Times(1.2)).to(float32).cpu().contiguous().data<float>().ToArray();
         var probability = ProbabilityNonZero().to(float64).cpu().contiguous().data<double>().ToArray();
         for (long row = 0; row < soft.Length / n; row++)
         {

@@ -118,7 +118,7 @@ public sealed class MaskedStudent : IDisposable
     {
         using var scope = NewDisposeScope();
         double prunable = Image.PrunableSize + Text.PrunableSize;
-        return (1 - (Image.ExpectedRemainingSize() + Text.ExpectedRemainingSize()) / prunable).MoveToOuterDisposeScope();
+        return Image.ExpectedRemainingSize().Plus(Text.ExpectedRemainingSize()).DividedBy(prunable).SubtractedFrom(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>The Lagrangian term for stage step <paramref name="step"/> (target q from the ramp).</summary>
@@ -189,14 +189,14 @@ public sealed class MaskedStudent : IDisposable
     {
         using var scope = NewDisposeScope();
         const float keptLogAlpha = 10, removedLogAlpha = -10;
-        var hidden = full(masks.Hidden.Shape, removedLogAlpha);
-        hidden.narrow(0, 0, kept.Width).fill_(keptLogAlpha);
-        var heads = full(masks.Heads.Shape, removedLogAlpha);
-        var intermediate = full(masks.Intermediate.Shape, removedLogAlpha);
+        var hidden = HeldScalarArithmetic.Filled(masks.Hidden.Shape, removedLogAlpha, float32);
+        hidden.narrow(0, 0, kept.Width).FillInPlace(keptLogAlpha);
+        var heads = HeldScalarArithmetic.Filled(masks.Heads.Shape, removedLogAlpha, float32);
+        var intermediate = HeldScalarArithmetic.Filled(masks.Intermediate.Shape, removedLogAlpha, float32);
         for (int layer = 0; layer < kept.Layers; layer++)
         {
-            heads[layer].narrow(0, 0, kept.Blocks[layer].Heads).fill_(keptLogAlpha);
-            intermediate[layer].narrow(0, 0, kept.Blocks[layer].MlpWidth).fill_(keptLogAlpha);
+            heads[layer].narrow(0, 0, kept.Blocks[layer].Heads).FillInPlace(keptLogAlpha);
+            intermediate[layer].narrow(0, 0, kept.Blocks[layer].MlpWidth).FillInPlace(keptLogAlpha);
         }
         masks.Hidden.Set(hidden);
         masks.Heads.Set(heads);

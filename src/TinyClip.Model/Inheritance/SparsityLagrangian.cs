@@ -28,17 +28,17 @@ public sealed class SparsityLagrangian : IDisposable
     {
         using var scope = NewDisposeScope();
         var gap = Form == LagrangianForm.Hinged
-            ? (target - expectedSparsity).clamp_min(0)
-            : expectedSparsity - target;
-        return (Lambda1 * gap + Lambda2 * gap.square()).MoveToOuterDisposeScope();
+            ? expectedSparsity.SubtractedFrom(target).AtLeast(0)
+            : expectedSparsity.Minus(target);
+        return (Lambda1 * gap).Plus(Lambda2 * gap.square()).MoveToOuterDisposeScope();
     }
 
     /// <summary>Sets both multipliers (a new stage restarts them).</summary>
     public void Reset(double value = InitialLambda)
     {
         using var _ = no_grad();
-        Lambda1.fill_(value);
-        Lambda2.fill_(value);
+        Lambda1.FillInPlace(value);
+        Lambda2.FillInPlace(value);
     }
 
     public void Dispose()

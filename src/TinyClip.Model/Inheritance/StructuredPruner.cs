@@ -134,8 +134,8 @@ public static class StructuredPruner
         var m = OnCpu(masks, tower);
         int width = (int)m.Hidden!.count_nonzero().item<long>();
         if (width == 0) throw new InvalidOperationException($"{tower}: the masks prune every hidden dim");
-        var heads = m.Heads!.ne(0).sum(1).data<long>().ToArray();
-        var mlp = m.Intermediate!.ne(0).sum(1).data<long>().ToArray();
+        var heads = m.Heads!.NotEqualTo(0).sum(1).data<long>().ToArray();
+        var mlp = m.Intermediate!.NotEqualTo(0).sum(1).data<long>().ToArray();
         return new TowerShape(width, shape.HeadWidth,
             Enumerable.Range(0, shape.Layers).Select(l => new BlockShape((int)heads[l], (int)mlp[l])).ToArray());
     }

@@ -64,7 +64,7 @@ public sealed class TowerMaskSet : IDisposable
     {
         using var scope = NewDisposeScope();
         double headShare = (double)ParametersPerHead / Shape.Width;
-        var perHiddenDim = Heads.ProbabilityNonZero().sum() * headShare + Intermediate.ProbabilityNonZero().sum() * 2;
+        var perHiddenDim = Heads.ProbabilityNonZero().sum().Times(headShare).Plus(Intermediate.ProbabilityNonZero().sum().Times(2));
         return (Hidden.ProbabilityNonZero().sum() * perHiddenDim).MoveToOuterDisposeScope();
     }
 

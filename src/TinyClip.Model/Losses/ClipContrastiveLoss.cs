@@ -23,7 +23,7 @@ public static class ClipContrastiveLoss
         var range = rows ?? RowRange.All(features.Count);
         range.EnsureWithin(features.Count);
 
-        var labels = arange(range.Offset, range.Offset + range.Count, dtype: ScalarType.Int64, device: features.Image.device);
+        var labels = HeldScalarArithmetic.Int64Range(range.Offset, range.Offset + range.Count, features.Image.device);
         var logitsI2T = scale * range.Slice(features.Image).matmul(features.Text.t());
         var logitsT2I = scale * range.Slice(features.Text).matmul(features.Image.t());
         using var half = 0.5.ToScalar(); // held: a temporary Scalar can be finalized while libtorch reads it (see AdamW)

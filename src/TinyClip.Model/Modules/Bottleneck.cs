@@ -67,7 +67,7 @@ public sealed class Bottleneck : nn.Module
         y = nn.functional.relu(bn2.forward(conv2.forward(y)));
         y = bn3.forward(conv3.forward(Pool(y)));
         var identity = downsample is null ? x : downsample.forward(Pool(x));
-        return nn.functional.relu(y + identity).MoveToOuterDisposeScope();
+        return nn.functional.relu(y.Plus(identity)).MoveToOuterDisposeScope();
     }
 
     Tensor Pool(Tensor x) => stride > 1 ? nn.functional.avg_pool2d(x, stride) : x;

@@ -28,7 +28,7 @@ public sealed class Mlp : nn.Module
         using var scope = NewDisposeScope();
         var h = c_fc.forward(x);
         // QuickGELU is what OpenAI's original CLIP weights were trained with.
-        h = quickGelu ? h * sigmoid(1.702 * h) : nn.functional.gelu(h);
+        h = quickGelu ? h * sigmoid(h.Times(1.702)) : nn.functional.gelu(h);
         if (intermediateMask is not null) h = h * intermediateMask;
         return c_proj.forward(h).MoveToOuterDisposeScope();
     }

@@ -51,7 +51,7 @@ public sealed class ResidualAttentionBlock : nn.Module
     // pruned model drops it; a tensor gate keeps this free of host synchronisation.
     static Tensor Masked(Tensor output, Tensor? structureMask, Tensor? hiddenMask)
     {
-        if (structureMask is not null) output = output * structureMask.ne(0).any().to(output.dtype);
+        if (structureMask is not null) output = output * structureMask.NotEqualTo(0).any().to(output.dtype);
         if (hiddenMask is not null) output = output * hiddenMask;
         return output;
     }
