@@ -131,17 +131,29 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         return Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints, $"*.{cli.Id}.tmp").Any();
     }
 
-    /// <summary>Spins until this process's temporary file of checkpoint <paramref name="step"/> exists (or the process ended).</summary>
+    /// <summary>
+    /// Spins until this process's temporary file of checkpoint <paramref name="step"/>, or of a later checkpoint, exists
+    /// (or the process ended). A write of the tiny model lasts a few milliseconds; on a loaded machine the spinning
+    /// thread can miss all of it, and the next write is then the moment (moments lie at least two steps before the end
+    /// of their stage, so a later checkpoint of the stage is always written).
+    /// </summary>
     private static bool WaitForTemporaryFile(string checkpoints, long step, CliProcess cli)
     {
-        var pattern = $".step-{step}.*.{cli.Id}.tmp";
         // The stage's first checkpoint write creates the directory.
-        while (!(Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints, pattern).Any()))
+        while (!(Directory.Exists(checkpoints) && Directory.EnumerateFiles(checkpoints, $".step-*.{cli.Id}.tmp").Any(f => TemporaryFileStep(f) >= step)))
         {
             if (cli.HasExited) return false;
             Thread.Yield();
         }
         return true;
+    }
+
+    /// <summary>N of a temporary checkpoint file named <c>.step-N.….tmp</c>.</summary>
+    private static long TemporaryFileStep(string path)
+    {
+        var name = Path.GetFileName(path);
+        var digits = name[".step-".Length..].Split('.')[0];
+        return long.TryParse(digits, out var n) ? n : -1;
     }
 
     /// <summary>Whether rank 0 logged <paramref name="step"/> of <paramref name="stage"/> (or a later one) since the run started.</summary>
