@@ -9,8 +9,8 @@ public sealed class HttpObjectStore(HttpClient client) : IObjectStore
     public async Task<ObjectBody> GetAsync(string url, long offset, long? length, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (offset > 0 || length is not null)
-            request.Headers.Range = new RangeHeaderValue(offset, length is { } n ? offset + n - 1 : null);
+        // Always a Range, from 0 too: a 206 answer says the object's whole size (Content-Range) even when the body is cut short.
+        request.Headers.Range = new RangeHeaderValue(offset, length is { } n ? offset + n - 1 : null);
         HttpResponseMessage response;
         try
         {

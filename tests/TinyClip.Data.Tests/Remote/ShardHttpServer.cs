@@ -9,7 +9,8 @@ namespace TinyClip.Data.Tests.Remote;
 
 /// <summary>
 /// An HTTP server for shard files on 127.0.0.1 (Kestrel, a free port), with Range support, ETags, and faults a test
-/// arms per object: drop the connection after some body bytes, stall after some body bytes, answer 503, ignore Range.
+/// arms per object: drop the connection after some body bytes (a reset: bytes in flight may be lost), end the body early
+/// (cleanly: the client gets exactly those bytes), stall after some body bytes, answer 503, ignore Range.
 /// Every request is logged with its Range header.
 /// </summary>
 public sealed class ShardHttpServer : IAsyncDisposable
@@ -20,10 +21,10 @@ public sealed class ShardHttpServer : IAsyncDisposable
     private readonly ConcurrentQueue<(string Name, string? Range)> _requests = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>What the next request of an object meets. <paramref name="AfterBytes"/>: body bytes sent before a drop or a stall.</summary>
+    /// <summary>What the next request of an object meets. <paramref name="AfterBytes"/>: body bytes sent before a drop, an early end or a stall.</summary>
     public sealed record Fault(FaultKind Kind, long AfterBytes = 0);
 
-    public enum FaultKind { Drop, Stall, Unavailable, IgnoreRange }
+    public enum FaultKind { Drop, Truncate, Stall, Unavailable, IgnoreRange }
 
     private ShardHttpServer(WebApplication app)
     {
@@ -94,13 +95,19 @@ public sealed class ShardHttpServer : IAsyncDisposable
         var (from, to) = fault?.Kind == FaultKind.IgnoreRange ? (0L, bytes.Length - 1L) : RangeOf(range, bytes.Length);
         context.Response.Headers.ETag = served.ETag;
         context.Response.Headers.AcceptRanges = "bytes";
-        context.Response.ContentLength = to - from + 1;
+        // A truncated body goes without a length (chunked), so that it ends cleanly where it stops.
+        if (fault?.Kind != FaultKind.Truncate) context.Response.ContentLength = to - from + 1;
         if (range is not null && fault?.Kind != FaultKind.IgnoreRange)
         {
             context.Response.StatusCode = 206;
             context.Response.Headers.ContentRange = $"bytes {from}-{to}/{bytes.Length}";
         }
         var body = bytes.AsMemory((int)from, (int)(to - from + 1));
+        if (fault is { Kind: FaultKind.Truncate })
+        {
+            await context.Response.Body.WriteAsync(body[..(int)Math.Min(fault.AfterBytes, body.Length)]);
+            return;
+        }
         if (fault is { Kind: FaultKind.Drop or FaultKind.Stall })
         {
             var sent = (int)Math.Min(fault.AfterBytes, body.Length);
