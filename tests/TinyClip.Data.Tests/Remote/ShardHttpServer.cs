@@ -65,6 +65,9 @@ public sealed class ShardHttpServer : IAsyncDisposable
         foreach (var fault in faults) queue.Enqueue(fault);
     }
 
+    /// <summary>Drops every fault armed and not yet met.</summary>
+    public void Disarm() => _faults.Clear();
+
     public IReadOnlyList<(string Name, string? Range)> Requests => _requests.ToArray();
 
     public async ValueTask DisposeAsync()
