@@ -78,10 +78,12 @@ public sealed class RemoteStreamBenchmark : IBenchmark
         section.Row("local files", Spread.Of(localRates).Format("F0"), "1.00", "–");
         section.Row($"HTTP, cache of 2 shards ({2 * largest / 1024} KiB)", Spread.Of(remoteRates).Format("F0"),
             Spread.Of(remoteRates.Zip(localRates, (a, b) => a / b)).Format("F2"), $"{Spread.Of(downloads).Format("F0")} (of {urls.Count} shards)");
-        section.Note("Both feeds do the same decode work, which dominates on this machine; the remote one adds the downloads (loopback, so no network " +
-                     "latency: the cost measured is the cache's, copying and checking whole shards, and the re-downloads that a cache of two shards " +
-                     "forces when lanes read row groups of more shards than it holds). Over a real network the downloads overlap decoding as long as " +
-                     "read-ahead x shard size / bandwidth stays under the time to decode a shard.");
+        section.Note("Both feeds do the same decode work; the remote one adds the downloads (loopback, so no network latency: what is measured is " +
+                     "the cache's own cost, copying and checking whole shards, and the re-downloads a two-shard cache forces). The shipped " +
+                     $"`order.lanes` = 12 gives {new BatchPipeline(localManifest, settings, new HashTokenizer(1024), new QuarantineLog()).Layout.Lanes} lanes " +
+                     "here, each reading its row groups from its own shards at the same time, so a cache of two shards evicts shards that another " +
+                     "lane still needs: the download count shows how often each shard came again. A cache that holds what all lanes read at " +
+                     "once (about lanes x read-ahead shards) should avoid most of them; that size was not measured here.");
         return section;
     }
 
