@@ -62,12 +62,12 @@ public sealed class RemoteStreamBenchmark : IBenchmark
         var downloads = new List<double>();
         for (int r = -1; r < options.Repeats; r++)
         {
-            double local = rows / await EpochAsync(new BatchPipeline(localManifest, settings, new HashTokenizer(1024), new QuarantineLog()), batches, system, cancellationToken);
+            double local = rows / await FeedEpoch.TimeAsync(new BatchPipeline(localManifest, settings, new HashTokenizer(1024), new QuarantineLog()), batches, system, cancellationToken);
             var cacheDirectory = Path.Combine(scratch.Path, $"cache-{r + 1}");
             var before = server.Requests.Count(q => q.Range == "bytes=0-");
             double remote;
             using (var cache = access.OpenCache(cacheDirectory, cacheSettings, remoteManifest.Files, _ => { }))
-                remote = rows / await EpochAsync(new BatchPipeline(remoteManifest, settings, new HashTokenizer(1024), new QuarantineLog(), shards: cache),
+                remote = rows / await FeedEpoch.TimeAsync(new BatchPipeline(remoteManifest, settings, new HashTokenizer(1024), new QuarantineLog(), shards: cache),
                     batches, system, cancellationToken);
             Directory.Delete(cacheDirectory, recursive: true);
             if (r < 0) continue;
@@ -86,20 +86,4 @@ public sealed class RemoteStreamBenchmark : IBenchmark
                      "once (about lanes x read-ahead shards) should avoid most of them; that size was not measured here.");
         return section;
     }
-
-    private static async Task<double> EpochAsync(BatchPipeline pipeline, int batches, ActorSystem system, CancellationToken cancellationToken) =>
-        await Stopwatches.TimeAsync(async () =>
-        {
-            var feed = BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), system);
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromMinutes(5));
-                for (int b = 0; b < batches; b++) await feed.Batches.ReadAsync(timeout.Token);
-            }
-            finally
-            {
-                feed.Stop();
-            }
-        });
 }
