@@ -1,14 +1,10 @@
 using Akka.Actor;
-using TinyClip.Actors.Feeding;
 using TinyClip.Benchmarks.Harness;
 using TinyClip.Data.Layouts;
 using TinyClip.Data.Manifest;
-using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
-using TinyClip.Data.Reading;
 using TinyClip.Data.Remote;
-using TinyClip.Data.Settings;
 using TinyClip.Data.Synthetic;
 using TinyClip.Data.Tests.Remote;
 
