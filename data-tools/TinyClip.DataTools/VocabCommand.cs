@@ -45,7 +45,7 @@ public static class VocabCommand
         var quarantine = new QuarantineLog();
         var settings = DataSettingsConfig.Reference;
         var manifest = await DatasetManifest.BuildAsync(data, new ColumnNames(), quarantine, FooterReads.FromFiles(settings.Manifest), cancellationToken);
-        return await CaptionReader.ReadAllAsync(manifest, quarantine, ReadRetryPolicy.From(settings.Stream), cancellationToken);
+        return await CaptionReader.ReadAllAsync(manifest, quarantine, ReadRetryPolicy.From(settings.Stream), cancellationToken: cancellationToken);
     }
 
     /// <summary>Learns and writes the merges; returns how many were learned (fewer than asked when the captions run out of pairs).</summary>

@@ -96,7 +96,7 @@ public static class EvalCommand
         // Undecodable rows are skipped, as in training; the log (without a file) only counts them.
         var source = request.ImageFolder is { } folder
             ? EvaluationSource.OpenImageFolder(folder, prompts, DataSettingsConfig.Reference, tokenizer, request.MaxSamples, new QuarantineLog())
-            : await EvaluationSource.OpenAsync(request.Data, prompts, DataSettingsConfig.Reference, tokenizer, request.MaxSamples, new QuarantineLog(), cancellationToken);
+            : await EvaluationSource.OpenAsync(request.Data, prompts, DataSettingsConfig.Reference, tokenizer, request.MaxSamples, new QuarantineLog(), cancellationToken: cancellationToken);
         // The JSON's files are known before the (long) evaluation starts, so a bad --json path is refused at once.
         var tasks = ClipBenchmarkResults.Tasks(pairs: source.HasCaptions, classification: prompts is not null && source.HasLabels);
         var files = request.Json is null ? null : ClipBenchmarkResults.Files(request.Json, tasks);

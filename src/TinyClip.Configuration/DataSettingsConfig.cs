@@ -41,7 +41,19 @@ public static class DataSettingsConfig
                 stream.String("quarantine-file") is { Length: > 0 } file ? file : null,
                 stream.Int("read-retries"),
                 stream.Duration("read-retry-backoff", allowZero: true)),
-            new ManifestSettings(data.Int("manifest.parallel-reads")));
+            new ManifestSettings(data.Int("manifest.parallel-reads")),
+            new CacheSettings(
+                data.String("cache.dir") is { Length: > 0 } dir ? dir : null,
+                data.Bytes("cache.max-bytes"),
+                data.Int("cache.concurrent-downloads"),
+                data.Int("cache.read-ahead-shards"),
+                data.Int("cache.download-retries"),
+                data.Duration("cache.download-retry-backoff", allowZero: true),
+                data.Duration("cache.stall-timeout")),
+            new S3Settings(
+                data.String("s3.endpoint") is { Length: > 0 } endpoint ? endpoint : null,
+                data.String("s3.region") is { Length: > 0 } region ? region : null,
+                data.Bool("s3.force-path-style")));
         settings.Validate();
         return settings;
     }

@@ -27,6 +27,7 @@ public static class Program
         new EvaluationBenchmark(),
         new CheckpointCadenceBenchmark(),
         new GradientOverlapBenchmark(),
+        new RemoteStreamBenchmark(),
     };
 
     public static async Task<int> Main(string[] args)

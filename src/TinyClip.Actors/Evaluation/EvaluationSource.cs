@@ -52,11 +52,13 @@ public sealed class EvaluationSource
     /// <summary>A Parquet split: image-text pairs (with or without labels), or labelled images without captions.</summary>
     /// <param name="maxSamples">The first N usable samples only, when positive.</param>
     public static async Task<EvaluationSource> OpenAsync(IReadOnlyList<string> inputs, ZeroShotPrompts? prompts, DataSettings data,
-        ICaptionTokenizer tokenizer, int maxSamples, QuarantineLog quarantine, CancellationToken cancellationToken = default)
+        ICaptionTokenizer tokenizer, int maxSamples, QuarantineLog quarantine, RemoteEvaluationData? remote = null, CancellationToken cancellationToken = default)
     {
-        var manifest = await DatasetManifest.BuildAsync(inputs, data.Columns, DatasetUse.Evaluation, quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
+        var (manifest, shards) = remote is not null ? await remote.OpenAsync(inputs, data, quarantine, cancellationToken)
+            : (await DatasetManifest.BuildAsync(inputs, data.Columns, DatasetUse.Evaluation, quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken),
+                LocalShardFiles.Instance);
         if (manifest.TotalRows == 0) throw new InvalidDataException($"the evaluation data ({string.Join(", ", inputs)}) has no readable rows");
-        return Checked(new ParquetEvaluationRows(manifest, quarantine, ReadRetryPolicy.From(data.Stream)), prompts, data, tokenizer, maxSamples, quarantine);
+        return Checked(new ParquetEvaluationRows(manifest, quarantine, ReadRetryPolicy.From(data.Stream), shards), prompts, data, tokenizer, maxSamples, quarantine);
     }
 
     /// <summary>A folder of labelled images in class subfolders (<see cref="ImageFolderRows"/>): zero-shot only.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using TinyClip.Data;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Quarantine;
+using TinyClip.Data.Remote;
 using TinyClip.Data.Settings;
 using TinyClip.Model;
 
@@ -26,6 +27,26 @@ public sealed class ManifestStore(string runDirectory)
     {
         if (File.Exists(Path)) return (Load(inputs), false);
         var built = await DatasetManifest.BuildAsync(inputs, columns, quarantine, reads, cancellationToken);
+        AtomicFile.Write(Path, stream => stream.Write(Encoding.UTF8.GetBytes(built.ToJson())));
+        return (built, true);
+    }
+
+    /// <summary>
+    /// Remote shards: the stored manifest when it lists the same shards (a restart fetches no footer again), else the
+    /// one <paramref name="build"/> makes from their footers, stored.
+    /// </summary>
+    /// <exception cref="DataConfigurationException">The stored manifest is damaged, or the shards listed now differ from it.</exception>
+    public async Task<(DatasetManifest Manifest, bool Built)> LoadOrBuildRemoteAsync(IReadOnlyList<RemoteObject> shards, Func<Task<DatasetManifest>> build)
+    {
+        if (File.Exists(Path))
+        {
+            var stored = Read();
+            if (RemoteManifestBuilder.FirstDifference(stored, shards) is { } difference)
+                throw new DataConfigurationException($"the remote training data differs from the run's manifest ({Path}): {difference}. " +
+                                                     "Use the data the run was started with, or a new run directory for this data");
+            return (stored, false);
+        }
+        var built = await build();
         AtomicFile.Write(Path, stream => stream.Write(Encoding.UTF8.GetBytes(built.ToJson())));
         return (built, true);
     }

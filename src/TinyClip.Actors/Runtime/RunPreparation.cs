@@ -11,6 +11,7 @@ using TinyClip.Data.Settings;
 using TinyClip.Data.Manifest;
 using TinyClip.Data.Quarantine;
 using TinyClip.Data.Reading;
+using TinyClip.Data.Remote;
 using TinyClip.Data.Synthetic;
 using TinyClip.Data.Text;
 using TorchSharp;
@@ -29,7 +30,9 @@ public sealed record PreparedRun(
     IReadOnlyList<string> ValPaths,
     string Classes,
     string Templates,
-    IReadOnlyList<string> Devices)
+    IReadOnlyList<string> Devices,
+    IShardFiles TrainShards,
+    RemoteAccess? Remote)
 {
     /// <summary>The settings of this process's trainers.</summary>
     public WorkerGroupSettings WorkerSettings => new(Devices, RunDirectory, Tokenizer.VocabularySize, Run.CheckpointEverySteps,
@@ -52,7 +55,7 @@ public sealed record PreparedRun(
             var model = ModelCatalog.Resolve(stage.Model, tokenizer.VocabularySize);
             return (model.Vision.ImageSize, model.Text.ContextLength);
         };
-        var stageData = new PipelineStageData(TrainManifest, Data, Run.Seed, Tokenizer, quarantine, system, geometry);
+        var stageData = new PipelineStageData(TrainManifest, Data, Run.Seed, Tokenizer, quarantine, system, geometry, TrainShards);
         return WorkerGroup.Props(WorkerSettings, stageData, monitor, crossNodeCollective);
     }
 
@@ -63,9 +66,18 @@ public sealed record PreparedRun(
         if (ValPaths.Count == 0) return null;
         var device = DeviceName.Available(Run.Eval.Device, "tinyclip.eval.device");
         var prompts = ZeroShotPrompts.Read(Classes, Templates);
-        EvaluationSource OpenSource() => EvaluationSource.OpenAsync(ValPaths, prompts, Data, Tokenizer, Run.Eval.MaxSamples, Quarantine)
+        var remote = RemoteValSource();
+        EvaluationSource OpenSource() => EvaluationSource.OpenAsync(ValPaths, prompts, Data, Tokenizer, Run.Eval.MaxSamples, Quarantine, remote)
             .GetAwaiter().GetResult();
         return system.ActorOf(EvaluatorActor.Props(OpenSource, Tokenizer, Run.Eval, device, monitor), "evaluator");
+    }
+
+    /// <summary>Remote val-paths: read through the training cache when there is one, else through a cache of their own.</summary>
+    private RemoteEvaluationData? RemoteValSource()
+    {
+        if (!RemoteInputs.AllRemote(ValPaths, "tinyclip.data.val-paths")) return null;
+        return new RemoteEvaluationData(Remote ?? RemoteAccess.From(Data), TrainShards as ShardCache,
+            RemoteCacheDirectory.Of(Data.Cache, RunDirectory));
     }
 }
 
@@ -88,15 +100,20 @@ public static class RunPreparation
         using var preparing = await Persistence.RunDirectoryLock.WaitForAsync(runDirectory, "prepare.lock", TimeSpan.FromMinutes(30), cancellationToken);
         var (trainPaths, valPaths, classes, templates) = await PrepareDataAsync(config, run, runDirectory, console, cancellationToken);
         var quarantine = new QuarantineLog(data.Stream.QuarantineFile is { Length: > 0 } q ? q : Path.Combine(runDirectory, "quarantine.jsonl"));
-        var trainManifest = await PrepareManifestAsync(trainPaths, data, runDirectory, quarantine, console, cancellationToken);
+        var remote = RemoteInputs.AllRemote(trainPaths, "tinyclip.data.train-paths") ? RemoteAccess.From(data) : null;
+        var trainManifest = remote is null
+            ? await PrepareManifestAsync(trainPaths, data, runDirectory, quarantine, console, cancellationToken)
+            : await PrepareRemoteManifestAsync(trainPaths, remote, data, runDirectory, quarantine, console, cancellationToken);
         if (trainManifest.TotalRows == 0) throw new InvalidSettingException("tinyclip.data.train-paths", "the training data has no readable rows");
+        IShardFiles trainShards = remote is null ? LocalShardFiles.Instance
+            : remote.OpenCache(RemoteCacheDirectory.Of(data.Cache, runDirectory), data.Cache, trainManifest.Files, console.Log);
         var tokenizer = await TokenizerPreparation.PrepareAsync(run.TokenizerPath, runDirectory, run.VocabularySize, trainManifest, quarantine,
-            ReadRetryPolicy.From(data.Stream), cancellationToken);
+            ReadRetryPolicy.From(data.Stream), trainShards, cancellationToken);
 
         var devices = run.Devices ?? (torch.cuda.is_available() ? Enumerable.Range(0, torch.cuda.device_count()).Select(i => $"cuda:{i}").ToList() : new List<string> { "cpu" });
         int threads = run.ThreadsPerTrainer > 0 ? run.ThreadsPerTrainer : Math.Max(1, Environment.ProcessorCount / devices.Count);
         torch.set_num_threads(threads);
-        return new PreparedRun(run, plan, data, runDirectory, trainManifest, tokenizer, quarantine, valPaths, classes, templates, devices);
+        return new PreparedRun(run, plan, data, runDirectory, trainManifest, tokenizer, quarantine, valPaths, classes, templates, devices, trainShards, remote);
     }
 
     /// <summary>The run's stored training manifest, checked against this process's files; the first process builds it.</summary>
@@ -107,6 +124,19 @@ public static class RunPreparation
         var (manifest, built) = await store.LoadOrBuildAsync(trainPaths, data.Columns, quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
         console.Log($"training manifest {(built ? "built into" : "loaded from")} {store.Path}: {manifest.Files.Count} files " +
                     $"({manifest.LeftOut.Count} left out), {manifest.TotalRows} rows, hash {manifest.ContentHash}");
+        return manifest;
+    }
+
+    /// <summary>The run's stored manifest of remote shards (listed anew, footers fetched only when there is none); the first process builds it.</summary>
+    private static async Task<DatasetManifest> PrepareRemoteManifestAsync(IReadOnlyList<string> trainPaths, RemoteAccess remote, DataSettings data,
+        string runDirectory, QuarantineLog quarantine, IRunConsole console, CancellationToken cancellationToken)
+    {
+        var store = new ManifestStore(runDirectory);
+        var shards = await RemoteInputs.ResolveAsync(trainPaths, remote.Store, cancellationToken);
+        var (manifest, built) = await store.LoadOrBuildRemoteAsync(shards, () => RemoteManifestBuilder.BuildAsync(shards, data.Columns,
+            Data.Layouts.DatasetUse.Training, quarantine, remote.FooterReader(), data.Manifest.ParallelReads, cancellationToken));
+        console.Log($"training manifest of {shards.Count} remote shards {(built ? "built from their footers into" : "loaded from")} {store.Path}: " +
+                    $"{manifest.Files.Count} files ({manifest.LeftOut.Count} left out), {manifest.TotalRows} rows, hash {manifest.ContentHash}");
         return manifest;
     }
 

@@ -6,6 +6,7 @@ using TinyClip.Data.Manifest;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Data.Quarantine;
+using TinyClip.Data.Reading;
 using TinyClip.Data.Settings;
 using TinyClip.Data.Text;
 
@@ -18,7 +19,7 @@ namespace TinyClip.Actors.Training;
 /// </summary>
 public sealed class PipelineStageData(
     DatasetManifest manifest, DataSettings settings, long seed, ICaptionTokenizer tokenizer, QuarantineLog quarantine,
-    ActorSystem system, Func<StageSpec, (int ImageSize, int ContextLength)> geometry) : IStageDataSource
+    ActorSystem system, Func<StageSpec, (int ImageSize, int ContextLength)> geometry, IShardFiles? shards = null) : IStageDataSource
 {
     private readonly PipelineCounters _counters = new();
 
@@ -48,6 +49,6 @@ public sealed class PipelineStageData(
             Decode = settings.Decode with { ImageSize = imageSize, ContextLength = contextLength },
             Order = settings.Order with { BatchSize = stage.BatchSize, Seed = seed },
         };
-        return new BatchPipeline(manifest, stageSettings, tokenizer, quarantine, counters: _counters);
+        return new BatchPipeline(manifest, stageSettings, tokenizer, quarantine, counters: _counters, shards: shards);
     }
 }

@@ -12,13 +12,13 @@ namespace TinyClip.Actors.Training;
 public static class TokenizerPreparation
 {
     public static async Task<ClipTokenizer> PrepareAsync(string configuredPath, string runDirectory, int vocabularySize,
-        DatasetManifest trainManifest, QuarantineLog quarantine, ReadRetryPolicy retry, CancellationToken cancellationToken = default)
+        DatasetManifest trainManifest, QuarantineLog quarantine, ReadRetryPolicy retry, IShardFiles? shards = null, CancellationToken cancellationToken = default)
     {
         if (configuredPath.Length > 0) return ClipTokenizer.FromFile(configuredPath);
         var learned = Path.Combine(runDirectory, "tokenizer", "merges.txt");
         if (!File.Exists(learned))
         {
-            var captions = await CaptionReader.ReadAllAsync(trainManifest, quarantine, retry, cancellationToken);
+            var captions = await CaptionReader.ReadAllAsync(trainManifest, quarantine, retry, shards, cancellationToken);
             var merges = BpeVocabularyLearner.Learn(captions, vocabularySize);
             Directory.CreateDirectory(Path.GetDirectoryName(learned)!);
             var temporary = learned + ".tmp";

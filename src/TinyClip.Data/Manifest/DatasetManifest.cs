@@ -39,10 +39,14 @@ public sealed record DatasetManifest(IReadOnlyList<ManifestFile> Files, string C
         BuildAsync(inputs, columns, DatasetUse.Training, quarantine, reads, cancellationToken);
 
     /// <param name="use">Which columns a file needs (<see cref="LayoutDetector"/>); a file without them is left out.</param>
-    public static async Task<DatasetManifest> BuildAsync(IEnumerable<string> inputs, ColumnNames columns, DatasetUse use, QuarantineLog quarantine, FooterReads reads,
+    public static Task<DatasetManifest> BuildAsync(IEnumerable<string> inputs, ColumnNames columns, DatasetUse use, QuarantineLog quarantine, FooterReads reads,
         CancellationToken cancellationToken = default)
+        => BuildFromFilesAsync(DatasetFiles.Expand(inputs), columns, use, quarantine, reads, cancellationToken);
+
+    /// <summary>The manifest of <paramref name="paths"/> as they are (sorted, no expansion): local files, or remote ones with a <see cref="FooterReads"/> of their own.</summary>
+    public static async Task<DatasetManifest> BuildFromFilesAsync(IReadOnlyList<string> paths, ColumnNames columns, DatasetUse use, QuarantineLog quarantine,
+        FooterReads reads, CancellationToken cancellationToken = default)
     {
-        var paths = DatasetFiles.Expand(inputs);
         var footers = new (ManifestFile? File, LeftOutFile? LeftOut)[paths.Count];
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = reads.ParallelReads, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(Enumerable.Range(0, paths.Count), parallel,

@@ -16,8 +16,9 @@ namespace TinyClip.Data.Pipeline;
 public sealed class BatchPipeline
 {
     public BatchPipeline(DatasetManifest manifest, DataSettings settings, ICaptionTokenizer tokenizer, QuarantineLog quarantine,
-        TransformMode mode = TransformMode.Train, PipelineCounters? counters = null)
+        TransformMode mode = TransformMode.Train, PipelineCounters? counters = null, IShardFiles? shards = null)
     {
+        Shards = shards ?? LocalShardFiles.Instance;
         settings.Validate();
         Manifest = manifest;
         Settings = settings;
@@ -39,6 +40,9 @@ public sealed class BatchPipeline
     public SampleProcessor Processor { get; }
     public PipelineCounters Counters { get; }
 
+    /// <summary>Where the files' bytes are read from: the files themselves, or a cache of remote shards.</summary>
+    public IShardFiles Shards { get; }
+
     /// <summary>Labels are delivered only when every file has a label column.</summary>
     public bool WithLabels => Manifest.Files.All(f => f.Columns.LabelColumn is not null);
 
@@ -59,10 +63,21 @@ public sealed class BatchPipeline
     public async Task<LoadedWindow> LoadAsync(WindowStart start, CancellationToken cancellationToken = default)
     {
         var rows = new List<RawSample>(start.Window.SampleCount);
+        Shards.ReadAhead(FilesFrom(start.Window));
         foreach (var group in start.Window.RowGroups)
-            rows.AddRange(await RowGroupReader.ReadAsync(Manifest, group, Quarantine, ReadRetryPolicy.From(Settings.Stream), Counters.AddBytesRead, cancellationToken));
+            rows.AddRange(await RowGroupReader.ReadAsync(Manifest, group, Quarantine, ReadRetryPolicy.From(Settings.Stream), Counters.AddBytesRead, Shards, cancellationToken));
         Counters.RowGroupsLoaded(start.Window.RowGroups.Count);
         return new LoadedWindow(start.Window, rows.ToArray(), start.FromPosition, Counters);
+    }
+
+    /// <summary>The files of the lane's row groups from <paramref name="window"/> on, in reading order (lazily: a read-ahead takes a few).</summary>
+    private IEnumerable<ManifestFile> FilesFrom(OrderWindow window)
+    {
+        foreach (var group in window.RowGroups) yield return Manifest.Files[group.FileIndex];
+        for (var epoch = window.Epoch; epoch <= window.Epoch + 1; epoch++)
+            foreach (var next in Order.Windows(window.Lane, epoch).Where(w => epoch > window.Epoch || w.Index > window.Index))
+                foreach (var group in next.RowGroups)
+                    yield return Manifest.Files[group.FileIndex];
     }
 
     public LaneChunker NewChunker(int lane, LanePosition from) =>

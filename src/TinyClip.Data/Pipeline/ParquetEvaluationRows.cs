@@ -11,10 +11,13 @@ public sealed class ParquetEvaluationRows : IEvaluationRows
     private readonly DatasetManifest _manifest;
     private readonly QuarantineLog _quarantine;
     private readonly ReadRetryPolicy _retry;
+    private readonly IShardFiles? _shards;
 
     /// <exception cref="DataConfigurationException">Some files have a caption column and others not: such a set is neither pairs nor labelled images.</exception>
-    public ParquetEvaluationRows(DatasetManifest manifest, QuarantineLog quarantine, ReadRetryPolicy retry)
+    /// <param name="shards">Where the files' bytes are (default: the files themselves).</param>
+    public ParquetEvaluationRows(DatasetManifest manifest, QuarantineLog quarantine, ReadRetryPolicy retry, IShardFiles? shards = null)
     {
+        _shards = shards;
         _manifest = manifest;
         _quarantine = quarantine;
         _retry = retry;
@@ -34,6 +37,6 @@ public sealed class ParquetEvaluationRows : IEvaluationRows
     public async IAsyncEnumerable<RawSample[]> ReadBlocksAsync(int blockRows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         foreach (var group in _manifest.RowGroups)
-            yield return await RowGroupReader.ReadAsync(_manifest, group, _quarantine, _retry, cancellationToken: cancellationToken);
+            yield return await RowGroupReader.ReadAsync(_manifest, group, _quarantine, _retry, shards: _shards, cancellationToken: cancellationToken);
     }
 }

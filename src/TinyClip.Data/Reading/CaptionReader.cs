@@ -11,11 +11,12 @@ namespace TinyClip.Data.Reading;
 /// </summary>
 public static class CaptionReader
 {
-    public static async Task<IReadOnlyList<string>> ReadAllAsync(DatasetManifest manifest, QuarantineLog quarantine, ReadRetryPolicy retry, CancellationToken cancellationToken = default)
+    public static async Task<IReadOnlyList<string>> ReadAllAsync(DatasetManifest manifest, QuarantineLog quarantine, ReadRetryPolicy retry,
+        IShardFiles? shards = null, CancellationToken cancellationToken = default)
     {
         var captions = new List<string>();
         foreach (var group in manifest.RowGroups)
-            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, retry, cancellationToken: cancellationToken))
+            foreach (var row in await RowGroupReader.ReadAsync(manifest, group, quarantine, retry, shards: shards, cancellationToken: cancellationToken))
                 if (row.SkipReason is null && !string.IsNullOrWhiteSpace(row.Caption)) captions.Add(row.Caption);
         return captions;
     }

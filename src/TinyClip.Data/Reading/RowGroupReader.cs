@@ -24,14 +24,21 @@ namespace TinyClip.Data.Reading;
 public static class RowGroupReader
 {
     /// <param name="bytesRead">Told the bytes each attempt read from the file.</param>
-    /// <exception cref="DataReadException">I/O errors on every attempt.</exception>
+    /// <param name="shards">Where the file's bytes are (default: the file itself; a cache for remote data).</param>
+    /// <exception cref="DataReadException">I/O errors on every attempt, or a remote file that could not be fetched.</exception>
     public static async Task<RawSample[]> ReadAsync(DatasetManifest manifest, ManifestRowGroup group, QuarantineLog quarantine, ReadRetryPolicy retry,
-        Action<long>? bytesRead = null, CancellationToken cancellationToken = default)
+        Action<long>? bytesRead = null, IShardFiles? shards = null, CancellationToken cancellationToken = default)
     {
         var file = manifest.Files[group.FileIndex];
         try
         {
-            return await retry.RunAsync(file.Path, group.RowGroupIndex, token => ReadRowsAsync(file, group, quarantine, bytesRead, token), cancellationToken);
+            return await retry.RunAsync(file.Path, group.RowGroupIndex,
+                token => ReadRowsAsync(file, group, quarantine, bytesRead, shards ?? LocalShardFiles.Instance, token), cancellationToken);
+        }
+        catch (Remote.ShardFetchException e)
+        {
+            // Not damage: the bytes never arrived (or were refused), which quarantining would hide; fail like an I/O error.
+            throw new DataReadException(file.Path, group.RowGroupIndex, e.Attempts, e);
         }
         catch (Exception e) when (e is not (OperationCanceledException or DataReadException))
         {
@@ -44,9 +51,10 @@ public static class RowGroupReader
     }
 
     private static async Task<RawSample[]> ReadRowsAsync(ManifestFile file, ManifestRowGroup group, QuarantineLog quarantine, Action<long>? bytesRead,
-        CancellationToken cancellationToken)
+        IShardFiles shards, CancellationToken cancellationToken)
     {
-        await using var stream = IoErrorMarkingStream.OpenRead(file.Path);
+        using var lease = await shards.AcquireAsync(file, cancellationToken);
+        await using var stream = IoErrorMarkingStream.OpenRead(lease.LocalPath);
         using var counting = new ReadBytesReport(stream, bytesRead);
         var (opened, footerStart) = await ParquetFooterCheck.OpenWithFooterStartAsync(stream, cancellationToken);
         await using var reader = opened;

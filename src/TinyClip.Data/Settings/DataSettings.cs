@@ -6,7 +6,9 @@ public sealed record DataSettings(
     DecodeSettings Decode,
     OrderSettings Order,
     StreamSettings Stream,
-    ManifestSettings Manifest)
+    ManifestSettings Manifest,
+    CacheSettings Cache,
+    S3Settings S3)
 {
     /// <summary>Fails before training starts on values that cannot work.</summary>
     public void Validate()
@@ -26,6 +28,12 @@ public sealed record DataSettings(
         Require(Stream.ReadRetries is >= 0 and <= 16, "stream.read-retries must be between 0 and 16");
         Require(Stream.ReadRetryBackoff >= TimeSpan.Zero && Stream.ReadRetryBackoff <= TimeSpan.FromMinutes(1), "stream.read-retry-backoff must be between 0 and 1 minute");
         Require(Manifest.ParallelReads > 0, "manifest.parallel-reads must be positive");
+        Require(Cache.MaxBytes > 0, "cache.max-bytes must be positive");
+        Require(Cache.ConcurrentDownloads > 0, "cache.concurrent-downloads must be positive");
+        Require(Cache.ReadAheadShards >= 0, "cache.read-ahead-shards must not be negative");
+        Require(Cache.DownloadRetries is >= 0 and <= 16, "cache.download-retries must be between 0 and 16");
+        Require(Cache.DownloadRetryBackoff >= TimeSpan.Zero && Cache.DownloadRetryBackoff <= TimeSpan.FromMinutes(1), "cache.download-retry-backoff must be between 0 and 1 minute");
+        Require(Cache.StallTimeout > TimeSpan.Zero, "cache.stall-timeout must be positive");
     }
 
     private static void Require(bool condition, string message)

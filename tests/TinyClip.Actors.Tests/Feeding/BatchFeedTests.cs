@@ -123,11 +123,15 @@ public sealed class BatchFeedTests() : TestKit(FeedFixture.DataConfig()), IDispo
               stream { read-ahead-windows = 3, decode-parallelism = 5, batches-in-flight = 6, decode-dispatcher = d, quarantine-file = q.jsonl }
               stream { read-retries = 7, read-retry-backoff = 1s }
               manifest.parallel-reads = 9
+              cache { dir = c, max-bytes = 1MiB, concurrent-downloads = 3, read-ahead-shards = 2, download-retries = 4, download-retry-backoff = 2s, stall-timeout = 5s }
+              s3 { endpoint = "http://127.0.0.1:9", region = r, force-path-style = on }
             }
             """));
         Assert.Equal(new Data.Settings.DataSettings(new Data.Settings.ColumnNames("img", "txt", "k", "y"),
             new Data.Settings.DecodeSettings(32, 16, 1000, 8, 0.5, 0.8), new Data.Settings.OrderSettings(3, 8, 2, 4),
-            new Data.Settings.StreamSettings(3, 5, 6, "d", "q.jsonl", 7, TimeSpan.FromSeconds(1)), new Data.Settings.ManifestSettings(9)), settings);
+            new Data.Settings.StreamSettings(3, 5, 6, "d", "q.jsonl", 7, TimeSpan.FromSeconds(1)), new Data.Settings.ManifestSettings(9),
+            new Data.Settings.CacheSettings("c", 1 << 20, 3, 2, 4, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5)),
+            new Data.Settings.S3Settings("http://127.0.0.1:9", "r", true)), settings);
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class PipelineEfficiencyBenchmark : IBenchmark
         var data = DataSettingsConfig.FromConfig(reference);
         var manifest = await DatasetManifest.BuildAsync([train], data.Columns, quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
         // Learned once and given to every run, so repeats do not re-learn it and both sides use the same token ids.
-        var tokenizer = await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken);
+        var tokenizer = await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken: cancellationToken);
         var tokenizerPath = Path.Combine(scratch.Sub("tokenizer"), "tokenizer", "merges.txt");
         var batches = await DecodeOnceAsync(manifest, data, tokenizer, quarantine, steps, cancellationToken);
 

@@ -66,19 +66,6 @@ public sealed class StreamThroughputBenchmark : IBenchmark
             Stream = s.Stream with { DecodeParallelism = parallelism },
         });
         var pipeline = await SyntheticShards.PipelineAsync(train, settings, cancellationToken);
-        return await Stopwatches.TimeAsync(async () =>
-        {
-            var feed = BatchFeed.RunToChannel(pipeline, pipeline.Start, RowRange.All(pipeline.Layout.BatchSize), system);
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(TimeSpan.FromMinutes(5));
-                for (int b = 0; b < batches; b++) await feed.Batches.ReadAsync(timeout.Token);
-            }
-            finally
-            {
-                feed.Stop();
-            }
-        });
+        return await FeedEpoch.TimeAsync(pipeline, batches, system, cancellationToken);
     }
 }

@@ -18,7 +18,7 @@ public static class PreparedShards
         var quarantine = new QuarantineLog();
         var data = DataSettingsConfig.Reference;
         var manifest = await DatasetManifest.BuildAsync([train], new TinyClip.Data.Settings.ColumnNames(), quarantine, FooterReads.FromFiles(data.Manifest), cancellationToken);
-        await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken);
+        await TokenizerPreparation.PrepareAsync("", scratch.Sub("tokenizer"), 1024, manifest, quarantine, ReadRetryPolicy.From(data.Stream), cancellationToken: cancellationToken);
         return (train, Path.Combine(scratch.Sub("tokenizer"), "tokenizer", "merges.txt"));
     }
 }
