@@ -22,7 +22,7 @@ public static class CheckpointModel
     public static ClipModel Load(string path, bool allowPickle, ArchitectureHints? described)
     {
         using var checkpoint = CheckpointLoader.Load(path, allowPickle);
-        return ClipModel.FromStateDict(checkpoint.Tensors, ArchitectureHints.FromMetadata(checkpoint.Metadata, described));
+        return ClipCheckpoint.ModelOf(checkpoint, ArchitectureHints.FromMetadata(checkpoint.Metadata, described));
     }
 
     /// <summary>The hints of a preset (--arch) or OpenCLIP JSON (--config); null when neither is given.</summary>

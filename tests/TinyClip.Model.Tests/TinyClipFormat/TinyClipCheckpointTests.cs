@@ -1,0 +1,185 @@
+using System.Collections;
+using TinyClip.Model;
+using static TorchSharp.torch;
+
+namespace TinyClip.Model.Tests.TinyClipFormat;
+
+/// <summary>TinyCLIP's own checkpoint formats (wrapped names, L0-module masks), written here as its trainer writes them.</summary>
+public sealed class TinyClipCheckpointTests : IDisposable
+{
+    private readonly List<string> _files = [];
+
+    string Temp()
+    {
+        var path = TestModels.TempFile(".pt");
+        _files.Add(path);
+        return path;
+    }
+
+    public void Dispose()
+    {
+        foreach (var f in _files) File.Delete(f);
+    }
+
+    static ArchitectureHints Hints => ArchitectureHints.From(TestModels.Tiny);
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Wrapped_names_load_to_the_same_embeddings_as_the_unwrapped_model(bool ddp)
+    {
+        using var model = TestModels.Randomised(TestModels.Tiny);
+        var path = Temp();
+        TinyClipPickles.Save(path, TinyClipPickles.Wrap(model.StateDictForSave(), ddp));
+        Assert.Contains("argparse\nNamespace", TinyClipPickles.PickleText(path));
+
+        using var loaded = ClipCheckpoint.LoadModel(path, allowPickle: true, hints: Hints);
+
+        Assert.Equal(TestModels.Tiny, loaded.Config);
+        using var scope = NewDisposeScope();
+        var images = TestModels.Images(TestModels.Tiny, 2, 31);
+        var tokens = TestModels.Tokens(TestModels.Tiny, [4, 11], 32);
+        Assert.True(TestModels.BitwiseEqual(model.EncodeImage(images), loaded.EncodeImage(images)), "image embeddings differ");
+        Assert.True(TestModels.BitwiseEqual(model.EncodeText(tokens), loaded.EncodeText(tokens)), "text embeddings differ");
+        Assert.Equal(model.LogitScale.item<float>(), loaded.LogitScale.item<float>());
+    }
+
+    [Fact]
+    public void Masks_prune_the_chosen_structures_and_the_compact_student_computes_what_the_masked_model_does()
+    {
+        using var full = TestModels.Randomised(TestModels.Tiny);
+        var choice = MaskChoice.Create();
+        var path = Temp();
+        var state = TinyClipPickles.Wrap(full.StateDictForSave(), ddp: true);
+        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: true, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
+        TinyClipPickles.AddL0Module(state, "_text_encoder", ddp: true, choice.TextHidden, choice.TextHeads, choice.TextIntermediate);
+        TinyClipPickles.Save(path, state);
+
+        using var pruned = ClipCheckpoint.LoadModel(path, allowPickle: true, hints: Hints);
+
+        // What the chosen log-alphas keep (MaskChoice): 24 of 32 hidden dims per tower; image heads [2, 1] and MLP
+        // [100, 0]; text heads [2, 0] and MLP [100, 128].
+        var v = pruned.Config.Vision.Tower;
+        var t = pruned.Config.Text.Tower;
+        Assert.Equal((24, 24), (v.Width, t.Width));
+        Assert.Equal([2, 1], v.Blocks.Select(b => b.Heads));
+        Assert.Equal([100, 0], v.Blocks.Select(b => b.MlpWidth));
+        Assert.Equal([2, 0], t.Blocks.Select(b => b.Heads));
+        Assert.Equal([100, 128], t.Blocks.Select(b => b.MlpWidth));
+        Assert.Equal(pruned.Config, CheckpointInfo.Inspect(path, allowPickle: true, hints: Hints).Config);
+
+        using var scope = NewDisposeScope();
+        // The kept entries are the chosen ones, in order: LayerNorms keep them unscaled.
+        var before = full.StateDictForSave();
+        var after = pruned.StateDictForSave();
+        Assert.True(TestModels.BitwiseEqual(before["visual.ln_pre.weight"].index_select(0, MaskChoice.KeptHidden), after["visual.ln_pre.weight"]));
+        Assert.True(TestModels.BitwiseEqual(before["ln_final.bias"].index_select(0, MaskChoice.KeptHidden), after["ln_final.bias"]));
+        Assert.True(TestModels.BitwiseEqual(
+            before["visual.transformer.resblocks.0.mlp.c_fc.bias"].index_select(0, MaskChoice.KeptNeurons),
+            after["visual.transformer.resblocks.0.mlp.c_fc.bias"]));
+
+        // The full model under the masks TinyCLIP's evaluation computes, written out here independently:
+        // z = sigmoid(log-alpha / (2/3) * 0.8) where kept, 0 where the expected-zero count removes it.
+        var expected = choice.ExpectedMasks();
+        var images = TestModels.Images(TestModels.Tiny, 3, 41);
+        var tokens = TestModels.Tokens(TestModels.Tiny, [5, 15, 9], 42);
+        var maskedImage = full.EncodeImage(images, expected.Image);
+        var maskedText = full.EncodeText(tokens, expected.Text);
+        Assert.True(MaxDifference(maskedImage, full.EncodeImage(images)) > 1e-2, "the masks should change the image embedding");
+        Assert.True(MaxDifference(maskedText, full.EncodeText(tokens)) > 1e-2, "the masks should change the text embedding");
+        Assert.True(MaxDifference(maskedImage, pruned.EncodeImage(images)) < 1e-5);
+        Assert.True(MaxDifference(maskedText, pruned.EncodeText(tokens)) < 1e-5);
+    }
+
+    [Fact]
+    public void A_released_compact_student_loads_from_its_wrapped_names_and_shapes()
+    {
+        // TinyCLIP releases an automatic-inheritance model as the state dict of its pruned model (layers that lost every
+        // head or neuron lack those entries), which its evaluation expands again; here it loads by its shapes.
+        using var full = TestModels.Randomised(TestModels.Tiny);
+        var masked = Temp();
+        var state = TinyClipPickles.Wrap(full.StateDictForSave(), ddp: true);
+        var choice = MaskChoice.Create();
+        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: true, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
+        TinyClipPickles.AddL0Module(state, "_text_encoder", ddp: true, choice.TextHidden, choice.TextHeads, choice.TextIntermediate);
+        TinyClipPickles.Save(masked, state);
+        using var pruned = ClipCheckpoint.LoadModel(masked, allowPickle: true, hints: Hints);
+        var released = Temp();
+        TinyClipPickles.Save(released, TinyClipPickles.Wrap(pruned.StateDictForSave(), ddp: true));
+
+        using var loaded = ClipCheckpoint.LoadModel(released, allowPickle: true, hints: Hints);
+
+        Assert.Equal(pruned.Config, loaded.Config);
+        Assert.DoesNotContain(loaded.StateDictForSave().Keys, k => k.StartsWith("transformer.resblocks.1.attn.", StringComparison.Ordinal));
+        using var scope = NewDisposeScope();
+        var images = TestModels.Images(TestModels.Tiny, 2, 51);
+        var tokens = TestModels.Tokens(TestModels.Tiny, [6, 12], 52);
+        Assert.True(TestModels.BitwiseEqual(pruned.EncodeImage(images), loaded.EncodeImage(images)));
+        Assert.True(TestModels.BitwiseEqual(pruned.EncodeText(tokens), loaded.EncodeText(tokens)));
+    }
+
+    [Fact]
+    public void A_tower_without_masks_is_kept_whole()
+    {
+        using var full = TestModels.Randomised(TestModels.Tiny);
+        var choice = MaskChoice.Create();
+        var path = Temp();
+        var state = TinyClipPickles.Wrap(full.StateDictForSave(), ddp: false);
+        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: false, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
+        TinyClipPickles.Save(path, state);
+
+        using var pruned = ClipCheckpoint.LoadModel(path, allowPickle: true, hints: Hints);
+
+        Assert.Equal(24, pruned.Config.Vision.Width);
+        Assert.Equal(TestModels.Tiny.Text, pruned.Config.Text);
+        using var scope = NewDisposeScope();
+        var tokens = TestModels.Tokens(TestModels.Tiny, [5, 15], 42);
+        Assert.True(TestModels.BitwiseEqual(full.EncodeText(tokens), pruned.EncodeText(tokens)));
+    }
+
+    public static TheoryData<string, string, string> BadMasks => new()
+    {
+        // CoFiPruning's whole-layer masks, which TinyCLIP's L0 module can create but its runs never use.
+        { "_image_encoder.l0_module.mha_loga", "ones:2", "whole-layer mask" },
+        { "_text_encoder.l0_module.hidden_loga", "ones:31", "shape [31] does not fit the text tower, which needs [32]" },
+        { "_text_encoder.l0_module.hidden_loga", "nan:32", "non-finite" },
+        { "_image_encoder.l0_module.unknown_loga", "ones:2", "does not know" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadMasks))]
+    public void Masks_that_cannot_be_represented_are_refused_with_the_reason(string name, string value, string reason)
+    {
+        using var model = ClipModel.Create(TestModels.Tiny, seed: 3);
+        var choice = MaskChoice.Create();
+        var state = TinyClipPickles.Wrap(model.StateDictForSave(), ddp: false);
+        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: false, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
+        TinyClipPickles.AddL0Module(state, "_text_encoder", ddp: false, choice.TextHidden, choice.TextHeads, choice.TextIntermediate);
+        var parts = value.Split(':');
+        state[name] = parts[0] == "nan" ? full([long.Parse(parts[1])], float.NaN) : ones(long.Parse(parts[1]));
+        var path = Temp();
+        TinyClipPickles.Save(path, state);
+
+        var error = Assert.ThrowsAny<Exception>(() => ClipCheckpoint.LoadModel(path, allowPickle: true, hints: Hints));
+
+        Assert.True(error is CheckpointFormatException or InvalidDataException, error.ToString());
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void A_tower_with_only_some_mask_families_is_refused()
+    {
+        using var model = ClipModel.Create(TestModels.Tiny, seed: 3);
+        var state = TinyClipPickles.Wrap(model.StateDictForSave(), ddp: false);
+        state["_image_encoder.l0_module.hidden_loga"] = ones(32);
+        var path = Temp();
+        TinyClipPickles.Save(path, state);
+
+        var error = Assert.Throws<InvalidDataException>(() => ClipCheckpoint.LoadModel(path, allowPickle: true, hints: Hints));
+
+        Assert.Contains("visual.heads_log_alpha, visual.intermediate_log_alpha", error.Message);
+        Assert.Contains("needs all three", error.Message);
+    }
+
+    static float MaxDifference(Tensor a, Tensor b) => (a - b).abs().max().item<float>();
+}
