@@ -19,6 +19,9 @@ public static class CheckpointModel
     public static Option<string?> ConfigOption() =>
         new("--config") { Description = "OpenCLIP model-config JSON, used like --arch" };
 
+    public static Option<bool> AllowPickleOption() =>
+        new("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
+
     public static ClipModel Load(string path, bool allowPickle, ArchitectureHints? described)
     {
         using var checkpoint = CheckpointLoader.Load(path, allowPickle);

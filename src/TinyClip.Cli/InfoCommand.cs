@@ -17,7 +17,7 @@ public static class InfoCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model checkpoint (.safetensors; .pt/.bin with --allow-pickle)" };
         var model = new Option<string>("--model") { Description = "A model preset name or an OpenCLIP model-config JSON path (instead of --checkpoint)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
-        var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
+        var allowPickle = CheckpointModel.AllowPickleOption();
         var command = new Command("info", "Show a checkpoint's architecture (inferred from its shapes) or a named model's, and parameter counts")
             { checkpoint, model, json, allowPickle };
         command.SetAction((result, cancellationToken) => CliErrors.Report(() =>
