@@ -65,6 +65,18 @@ public sealed class ExportCheckpointTests : IDisposable
         Assert.Equal(AtomicFile.Sha256(output), exported.Sha256);
     }
 
+    [Fact]
+    public async Task Info_describes_a_masked_checkpoint_as_the_compact_student_it_loads_as()
+    {
+        var checkpoint = WriteMaskedCheckpoint();
+
+        var result = await CliProcess.RunAsync(TestPaths.TinyClipDll, ["info", "--checkpoint", checkpoint, "--allow-pickle", "--arch", "tiny-test"]);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("width 24, head width 16, blocks [2h/100, 1h/0]", result.Stdout);
+        Assert.Contains("width 24, head width 16, blocks [2h/100, 0h/128]", result.Stdout);
+    }
+
     [Theory]
     [InlineData(false, "--allow-pickle")]
     [InlineData(true, "--run-dir/--checkpoint")]
