@@ -16,10 +16,8 @@ public sealed class ExportCheckpointTests : IDisposable
     string WriteMaskedCheckpoint()
     {
         using var model = TinyModels.Create(seed: 11);
-        var choice = MaskChoice.Create();
         var state = TinyClipPickles.Wrap(model.StateDictForSave(), ddp: true);
-        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: true, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
-        TinyClipPickles.AddL0Module(state, "_text_encoder", ddp: true, choice.TextHidden, choice.TextHeads, choice.TextIntermediate);
+        MaskChoice.Create().AddTo(state, ddp: true);
         var path = Path.Combine(_directory, "epoch_1_iter_2999.pt");
         TinyClipPickles.Save(path, state);
         return path;

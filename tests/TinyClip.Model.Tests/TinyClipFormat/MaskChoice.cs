@@ -38,6 +38,13 @@ sealed record MaskChoice(Tensor ImageHidden, Tensor ImageHeads, Tensor ImageInte
             TextIntermediate: tensor(neurons.Concat(allKept).ToArray()).view(2, 128));
     }
 
+    /// <summary>These log-alphas as the L0 modules of the image tower and, unless <paramref name="text"/> is false, the text tower.</summary>
+    public void AddTo(System.Collections.Hashtable state, bool ddp, bool text = true)
+    {
+        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp, ImageHidden, ImageHeads, ImageIntermediate);
+        if (text) TinyClipPickles.AddL0Module(state, "_text_encoder", ddp, TextHidden, TextHeads, TextIntermediate);
+    }
+
     /// <summary>The masks TinyCLIP's evaluation mode computes for these log-alphas, derived above rather than by the code under test.</summary>
     public StudentMasks ExpectedMasks() => new(
         new TowerMasks(Expected(ImageHeads), Expected(ImageIntermediate), Expected(ImageHidden)),

@@ -23,6 +23,16 @@ public sealed class TinyClipCheckpointTests : IDisposable
 
     static ArchitectureHints Hints => ArchitectureHints.From(TestModels.Tiny);
 
+    /// <summary>A TinyCLIP training checkpoint of <paramref name="model"/> with <paramref name="choice"/>'s L0 modules.</summary>
+    string WriteMasked(ClipModel model, MaskChoice choice, bool ddp, bool text = true)
+    {
+        var path = Temp();
+        var state = TinyClipPickles.Wrap(model.StateDictForSave(), ddp);
+        choice.AddTo(state, ddp, text);
+        TinyClipPickles.Save(path, state);
+        return path;
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -49,11 +59,7 @@ public sealed class TinyClipCheckpointTests : IDisposable
     {
         using var full = TestModels.Randomised(TestModels.Tiny);
         var choice = MaskChoice.Create();
-        var path = Temp();
-        var state = TinyClipPickles.Wrap(full.StateDictForSave(), ddp: true);
-        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: true, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
-        TinyClipPickles.AddL0Module(state, "_text_encoder", ddp: true, choice.TextHidden, choice.TextHeads, choice.TextIntermediate);
-        TinyClipPickles.Save(path, state);
+        var path = WriteMasked(full, choice, ddp: true);
 
         using var pruned = ClipCheckpoint.LoadModel(path, allowPickle: true, hints: Hints);
 
@@ -97,12 +103,7 @@ public sealed class TinyClipCheckpointTests : IDisposable
         // TinyCLIP releases an automatic-inheritance model as the state dict of its pruned model (layers that lost every
         // head or neuron lack those entries), which its evaluation expands again; here it loads by its shapes.
         using var full = TestModels.Randomised(TestModels.Tiny);
-        var masked = Temp();
-        var state = TinyClipPickles.Wrap(full.StateDictForSave(), ddp: true);
-        var choice = MaskChoice.Create();
-        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: true, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
-        TinyClipPickles.AddL0Module(state, "_text_encoder", ddp: true, choice.TextHidden, choice.TextHeads, choice.TextIntermediate);
-        TinyClipPickles.Save(masked, state);
+        var masked = WriteMasked(full, MaskChoice.Create(), ddp: true);
         using var pruned = ClipCheckpoint.LoadModel(masked, allowPickle: true, hints: Hints);
         var released = Temp();
         TinyClipPickles.Save(released, TinyClipPickles.Wrap(pruned.StateDictForSave(), ddp: true));
@@ -122,11 +123,7 @@ public sealed class TinyClipCheckpointTests : IDisposable
     public void A_tower_without_masks_is_kept_whole()
     {
         using var full = TestModels.Randomised(TestModels.Tiny);
-        var choice = MaskChoice.Create();
-        var path = Temp();
-        var state = TinyClipPickles.Wrap(full.StateDictForSave(), ddp: false);
-        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: false, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
-        TinyClipPickles.Save(path, state);
+        var path = WriteMasked(full, MaskChoice.Create(), ddp: false, text: false);
 
         using var pruned = ClipCheckpoint.LoadModel(path, allowPickle: true, hints: Hints);
 
@@ -151,10 +148,8 @@ public sealed class TinyClipCheckpointTests : IDisposable
     public void Masks_that_cannot_be_represented_are_refused_with_the_reason(string name, string value, string reason)
     {
         using var model = ClipModel.Create(TestModels.Tiny, seed: 3);
-        var choice = MaskChoice.Create();
         var state = TinyClipPickles.Wrap(model.StateDictForSave(), ddp: false);
-        TinyClipPickles.AddL0Module(state, "_image_encoder", ddp: false, choice.ImageHidden, choice.ImageHeads, choice.ImageIntermediate);
-        TinyClipPickles.AddL0Module(state, "_text_encoder", ddp: false, choice.TextHidden, choice.TextHeads, choice.TextIntermediate);
+        MaskChoice.Create().AddTo(state, ddp: false);
         var parts = value.Split(':');
         state[name] = parts[0] == "nan" ? full([long.Parse(parts[1])], float.NaN) : ones(long.Parse(parts[1]));
         var path = Temp();
