@@ -117,6 +117,12 @@ public sealed class TinyClipCheckpointTests : IDisposable
         var tokens = TestModels.Tokens(TestModels.Tiny, [6, 12], 52);
         Assert.True(TestModels.BitwiseEqual(pruned.EncodeImage(images), loaded.EncodeImage(images)));
         Assert.True(TestModels.BitwiseEqual(pruned.EncodeText(tokens), loaded.EncodeText(tokens)));
+
+        // The next auto stage grows it back under masks (TinyCLIP's --load-last-stage): they keep what it has.
+        using var regrown = MaskedStudent.ExpandIntoMasked(loaded, TestModels.Tiny, new MaskSettings(new SparsityRamp(0.25, 0.5, 100)), seed: 9);
+        using var prunedAgain = regrown.Prune();
+        Assert.Equal(loaded.Config, prunedAgain.Config);
+        regrown.Model.Dispose();
     }
 
     [Fact]
