@@ -41,8 +41,12 @@ public static class PickleCheckpoint
                 throw new CheckpointFormatException(path, name, "appears both with and without the 'module.' prefix");
         }
         if (result.Count == 0) throw new CheckpointFormatException(path, null, "the pickle holds no tensors");
-        // TinyCLIP's own checkpoints wrap the towers; entries it drops are freed by the caller's dispose scope.
-        return new Dictionary<string, Tensor>(TinyClipNames.ToOpenClip(path, result));
+        // TinyCLIP's own checkpoints wrap the towers and may hold zero-width MLPs; tensors dropped or replaced here are
+        // freed by the caller's dispose scope.
+        var openClip = new Dictionary<string, Tensor>(TinyClipNames.ToOpenClip(path, result));
+        EmptyMlpBias.FoldZeroWidthMlps(openClip);
+        EmptyBlocks.CloseGaps(openClip);
+        return openClip;
     }
 
     static Tensor Normalise(Tensor t)

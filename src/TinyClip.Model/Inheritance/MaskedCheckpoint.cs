@@ -32,17 +32,52 @@ public static class MaskedCheckpoint
     public static ClipModel Load(IReadOnlyDictionary<string, Tensor> tensors, ArchitectureHints hints)
     {
         var (weights, logAlphas) = Split(tensors);
-        using var full = ClipModel.FromStateDict(weights, hints);
-        // No dispose scope: the pruned model's parameters must outlive this call.
-        using var masks = DeterministicMasks(full.Config, logAlphas);
-        return StructuredPruner.Prune(full, masks);
+        var config = StateDictArchitecture.Infer(weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape), hints);
+        Dictionary<string, Tensor> pruned;
+        using (var masks = DeterministicMasks(config, logAlphas))
+        using (NewDisposeScope())
+        {
+            pruned = StructuredPruner.PruneState(weights, config, masks);
+            KeepEmptyMlpBiases(pruned, weights, config, masks);
+            EmptyBlocks.CloseGaps(pruned);
+            foreach (var t in pruned.Values) t.MoveToOuterDisposeScope();
+        }
+        try
+        {
+            // No dispose scope here: the model's parameters must outlive this call.
+            return ClipModel.FromStateDict(pruned, ArchitectureHints.From(config));
+        }
+        finally
+        {
+            foreach (var t in pruned.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A layer whose MLP neurons are all pruned loses its MLP here, but TinyCLIP's pruning keeps that MLP's output bias
+    /// (scaled by the hidden mask) in the stream; <see cref="EmptyMlpBias"/> puts it where this project's blocks keep it.
+    /// </summary>
+    static void KeepEmptyMlpBiases(Dictionary<string, Tensor> pruned, IReadOnlyDictionary<string, Tensor> weights, ClipConfig config, StudentMasks masks)
+    {
+        foreach (var (image, tower, towerMasks) in new[] { (true, config.Vision.Tower, masks.Image), (false, config.Text.Tower, masks.Text) })
+        {
+            string blocks = image ? "visual.transformer.resblocks" : "transformer.resblocks";
+            var hidden = towerMasks.Hidden!.to(float32, CPU);
+            var kept = hidden.nonzero().view(-1);
+            for (int layer = 0; layer < tower.Layers; layer++)
+            {
+                if (towerMasks.IntermediateOf(layer)!.count_nonzero().item<long>() > 0) continue;
+                var bias = (weights[$"{blocks}.{layer}.mlp.c_proj.bias"].to(float32, CPU) * hidden).index_select(0, kept);
+                EmptyMlpBias.Fold(pruned, image, layer, bias);
+            }
+        }
     }
 
     /// <summary>The architecture <see cref="Load"/> produces, for reports that do not need the weights.</summary>
     public static ClipConfig PrunedConfig(ClipConfig full, IReadOnlyDictionary<string, Tensor> logAlphas)
     {
         using var scope = NewDisposeScope();
-        return StructuredPruner.PrunedConfig(full, DeterministicMasks(full, logAlphas));
+        return EmptyBlocks.Without(StructuredPruner.PrunedConfig(full, DeterministicMasks(full, logAlphas)));
     }
 
     /// <summary>

@@ -86,11 +86,16 @@ public sealed class TinyClipCheckpointTests : IDisposable
 
         // The full model under the masks TinyCLIP's evaluation computes, written out here independently:
         // z = sigmoid(log-alpha / (2/3) * 0.8) where kept, 0 where the expected-zero count removes it.
+        // Image block 1 loses every MLP neuron, and TinyCLIP's pruning keeps that MLP's output bias (EmptyMlpBias): the
+        // same as keeping every neuron with c_fc zeroed, since GELU(0) = 0 leaves only the bias.
         var expected = choice.ExpectedMasks();
+        var (biasOnly, tinyClipMasks) = WithEmptyMlpBiases(full, expected);
+        using var _ = biasOnly;
         var images = TestModels.Images(TestModels.Tiny, 3, 41);
         var tokens = TestModels.Tokens(TestModels.Tiny, [5, 15, 9], 42);
-        var maskedImage = full.EncodeImage(images, expected.Image);
-        var maskedText = full.EncodeText(tokens, expected.Text);
+        var maskedImage = biasOnly.EncodeImage(images, tinyClipMasks.Image);
+        var maskedText = biasOnly.EncodeText(tokens, tinyClipMasks.Text);
+        Assert.True(MaxDifference(full.EncodeImage(images, expected.Image), pruned.EncodeImage(images)) > 1e-3, "the kept bias should matter");
         Assert.True(MaxDifference(maskedImage, full.EncodeImage(images)) > 1e-2, "the masks should change the image embedding");
         Assert.True(MaxDifference(maskedText, full.EncodeText(tokens)) > 1e-2, "the masks should change the text embedding");
         Assert.True(MaxDifference(maskedImage, pruned.EncodeImage(images)) < 1e-5);
@@ -123,6 +128,86 @@ public sealed class TinyClipCheckpointTests : IDisposable
         using var prunedAgain = regrown.Prune();
         Assert.Equal(loaded.Config, prunedAgain.Config);
         regrown.Model.Dispose();
+    }
+
+    /// <summary>
+    /// The masked model as TinyCLIP's pruning leaves it: an MLP row masked entirely still adds its output bias. Equal to
+    /// keeping that row's neurons (mask 1) with c_fc zeroed, since GELU(0) = 0 leaves only the bias.
+    /// </summary>
+    static (ClipModel Model, StudentMasks Masks) WithEmptyMlpBiases(ClipModel full, StudentMasks masks)
+    {
+        var state = full.StateDictForSave();
+        TowerMasks Keep(TowerMasks tower, string blocks)
+        {
+            var intermediate = tower.Intermediate!.clone();
+            for (int layer = 0; layer < intermediate.shape[0]; layer++)
+            {
+                if (intermediate[layer].count_nonzero().item<long>() > 0) continue;
+                intermediate[layer].fill_(1);
+                state[$"{blocks}.{layer}.mlp.c_fc.weight"].zero_();
+                state[$"{blocks}.{layer}.mlp.c_fc.bias"].zero_();
+            }
+            return tower with { Intermediate = intermediate };
+        }
+        var result = new StudentMasks(Keep(masks.Image, "visual.transformer.resblocks"), Keep(masks.Text, "transformer.resblocks"));
+        return (ClipModel.FromStateDict(state, Hints), result);
+    }
+
+    [Fact]
+    public void An_empty_mlp_after_an_empty_attention_keeps_its_bias_earlier_in_the_stream()
+    {
+        // Image block 0 loses everything (its MLP bias goes to ln_pre's bias), text block 1 too (to block 0's MLP bias);
+        // image block 1 keeps one head and loses its MLP (its bias goes to that head's output bias).
+        using var full = TestModels.Randomised(TestModels.Tiny);
+        var choice = MaskChoice.Create();
+        choice.ImageHeads[0].fill_(-10);
+        choice.ImageIntermediate[0].fill_(-10);
+        choice.TextIntermediate[1].fill_(-10);
+
+        using var pruned = ClipCheckpoint.LoadModel(WriteMasked(full, choice, ddp: false), allowPickle: true, hints: Hints);
+
+        // Image block 0, now the identity, is dropped: one block (1 head, no MLP) remains.
+        Assert.Equal([new BlockShape(1, 0)], pruned.Config.Vision.Tower.Blocks);
+        Assert.Equal(pruned.Config, CheckpointInfo.Inspect(WriteMasked(full, choice, ddp: true), allowPickle: true, hints: Hints).Config);
+        // So is text block 1, whose MLP bias now sits in block 0's.
+        Assert.Equal([new BlockShape(2, 100)], pruned.Config.Text.Tower.Blocks);
+        using var scope = NewDisposeScope();
+        var (biasOnly, masks) = WithEmptyMlpBiases(full, choice.ExpectedMasks());
+        using var _ = biasOnly;
+        var images = TestModels.Images(TestModels.Tiny, 3, 71);
+        var tokens = TestModels.Tokens(TestModels.Tiny, [5, 15, 9], 72);
+        Assert.True(MaxDifference(biasOnly.EncodeImage(images, masks.Image), pruned.EncodeImage(images)) < 1e-5);
+        Assert.True(MaxDifference(biasOnly.EncodeText(tokens, masks.Text), pruned.EncodeText(tokens)) < 1e-5);
+    }
+
+    [Fact]
+    public void A_released_model_with_a_zero_width_mlp_keeps_that_mlps_bias()
+    {
+        // TinyCLIP's pruned form of MaskChoice: image block 1's MLP keeps no neuron but its (hidden-scaled) output bias.
+        using var full = TestModels.Randomised(TestModels.Tiny);
+        var choice = MaskChoice.Create();
+        using var fromMasks = ClipCheckpoint.LoadModel(WriteMasked(full, choice, ddp: false), allowPickle: true, hints: Hints);
+        using var scope = NewDisposeScope();
+        var fullState = full.StateDictForSave();
+        using var masks = choice.ExpectedMasks();
+        var compact = StructuredPruner.PruneState(fullState, TestModels.Tiny, masks);
+        const string block = "visual.transformer.resblocks.1";
+        var kept = MaskChoice.KeptHidden;
+        compact[$"{block}.ln_2.weight"] = fullState[$"{block}.ln_2.weight"].index_select(0, kept);
+        compact[$"{block}.ln_2.bias"] = fullState[$"{block}.ln_2.bias"].index_select(0, kept);
+        compact[$"{block}.mlp.c_fc.weight"] = zeros(0, 24);
+        compact[$"{block}.mlp.c_fc.bias"] = zeros(0);
+        compact[$"{block}.mlp.c_proj.weight"] = zeros(24, 0);
+        compact[$"{block}.mlp.c_proj.bias"] = (fullState[$"{block}.mlp.c_proj.bias"] * masks.Image.Hidden!).index_select(0, kept);
+        var released = Temp();
+        TinyClipPickles.Save(released, TinyClipPickles.Wrap(compact, ddp: true));
+
+        using var loaded = ClipCheckpoint.LoadModel(released, allowPickle: true, hints: Hints);
+
+        Assert.Equal(fromMasks.Config, loaded.Config);
+        Assert.Equal(0, loaded.Config.Vision.Tower.Blocks[1].MlpWidth);
+        var images = TestModels.Images(TestModels.Tiny, 2, 61);
+        Assert.True(MaxDifference(fromMasks.EncodeImage(images), loaded.EncodeImage(images)) < 1e-6);
     }
 
     [Fact]
