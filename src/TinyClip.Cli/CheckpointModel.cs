@@ -19,10 +19,13 @@ public static class CheckpointModel
     public static Option<string?> ConfigOption() =>
         new("--config") { Description = "OpenCLIP model-config JSON, used like --arch" };
 
+    public static Option<bool> AllowPickleOption() =>
+        new("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
+
     public static ClipModel Load(string path, bool allowPickle, ArchitectureHints? described)
     {
         using var checkpoint = CheckpointLoader.Load(path, allowPickle);
-        return ClipModel.FromStateDict(checkpoint.Tensors, ArchitectureHints.FromMetadata(checkpoint.Metadata, described));
+        return ClipCheckpoint.ModelOf(checkpoint, ArchitectureHints.FromMetadata(checkpoint.Metadata, described));
     }
 
     /// <summary>The hints of a preset (--arch) or OpenCLIP JSON (--config); null when neither is given.</summary>

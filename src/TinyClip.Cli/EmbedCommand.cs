@@ -29,7 +29,7 @@ public static class EmbedCommand
         var images = new Option<string[]>("--image") { Description = "Image file (repeatable)", AllowMultipleArgumentsPerToken = true };
         var texts = new Option<string[]>("--text") { Description = "Text (repeatable)", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print {\"image_embeddings\": [...], \"text_embeddings\": [...]}" };
-        var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
+        var allowPickle = CheckpointModel.AllowPickleOption();
         var command = new Command("embed", "L2-normalised embeddings of images and texts")
         {
             checkpoint, arch, config, tokenizer, images, texts, json, allowPickle,

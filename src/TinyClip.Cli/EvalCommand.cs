@@ -36,7 +36,7 @@ public static class EvalCommand
         var batchSize = new Option<int>("--batch-size") { Description = "Samples per forward pass", DefaultValueFactory = _ => EvalSettings.Reference.BatchSize };
         var arch = CheckpointModel.ArchOption();
         var config = CheckpointModel.ConfigOption();
-        var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
+        var allowPickle = CheckpointModel.AllowPickleOption();
         var device = new Option<string>("--device") { Description = "Where to encode: cpu or cuda:N", DefaultValueFactory = _ => EvalSettings.Reference.Device };
         var command = new Command("eval", "Retrieval recall@1/5/10, validation loss and (with --classes) zero-shot top-1/top-5 and mean per-class recall of a checkpoint")
         {

@@ -17,9 +17,11 @@ public static class InfoCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "Model checkpoint (.safetensors; .pt/.bin with --allow-pickle)" };
         var model = new Option<string>("--model") { Description = "A model preset name or an OpenCLIP model-config JSON path (instead of --checkpoint)" };
         var json = new Option<bool>("--json") { Description = "Machine-readable output" };
-        var allowPickle = new Option<bool>("--allow-pickle") { Description = "Allow PyTorch pickle checkpoints (unpickling untrusted files is unsafe)" };
+        var allowPickle = CheckpointModel.AllowPickleOption();
+        var arch = CheckpointModel.ArchOption();
+        var configFile = CheckpointModel.ConfigOption();
         var command = new Command("info", "Show a checkpoint's architecture (inferred from its shapes) or a named model's, and parameter counts")
-            { checkpoint, model, json, allowPickle };
+            { checkpoint, model, json, allowPickle, arch, configFile };
         command.SetAction((result, cancellationToken) => CliErrors.Report(() =>
         {
             string? checkpointPath = result.GetValue(checkpoint), modelName = result.GetValue(model);
@@ -35,7 +37,8 @@ public static class InfoCommand
                 Console.WriteLine(asJson ? JsonSerializer.Serialize(ToJson(modelInfo), JsonOutput.Indented) : modelInfo.Describe().TrimEnd());
                 return Task.FromResult(0);
             }
-            var info = CheckpointInfo.Inspect(checkpointPath!, result.GetValue(allowPickle));
+            var info = CheckpointInfo.Inspect(checkpointPath!, result.GetValue(allowPickle),
+                CheckpointModel.DescribedHints(result.GetValue(arch), result.GetValue(configFile)));
             Console.WriteLine(asJson ? JsonSerializer.Serialize(ToJson(info), JsonOutput.Indented) : info.Describe().TrimEnd());
             return Task.FromResult(0);
         }));

@@ -9,19 +9,22 @@ public sealed record CheckpointInfo(string Path, CheckpointFormat Format, ClipCo
     public static CheckpointInfo Inspect(string path, bool allowPickle = false, ArchitectureHints? hints = null)
     {
         var format = CheckpointLoader.DetectFormat(path);
-        IReadOnlyDictionary<string, long[]> shapes;
+        ClipConfig config;
         IReadOnlyDictionary<string, string> metadata;
         if (format == CheckpointFormat.SafeTensors)
         {
-            (shapes, metadata) = SafeTensors.ReadHeaderOnly(path);
+            (var shapes, metadata) = SafeTensors.ReadHeaderOnly(path);
+            config = StateDictArchitecture.Infer(shapes, hints ?? ArchitectureHints.FromMetadata(metadata));
         }
         else
         {
             using var checkpoint = CheckpointLoader.Load(path, allowPickle);
-            shapes = checkpoint.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.shape);
             metadata = checkpoint.Metadata;
+            // A full model under masks is described as the compact student it loads as.
+            var (weights, logAlphas) = MaskedCheckpoint.Split(checkpoint.Tensors);
+            config = StateDictArchitecture.Infer(weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape), hints ?? ArchitectureHints.FromMetadata(metadata));
+            if (logAlphas.Count > 0) config = MaskedCheckpoint.PrunedConfig(config, logAlphas);
         }
-        var config = StateDictArchitecture.Infer(shapes, hints ?? ArchitectureHints.FromMetadata(metadata));
         return new CheckpointInfo(path, format, config, ClipLayout.Count(config), metadata);
     }
 

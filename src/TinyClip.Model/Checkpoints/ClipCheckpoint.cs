@@ -33,12 +33,21 @@ public static class ClipCheckpoint
     }
 
     /// <summary>
-    /// Builds the model from the checkpoint's shapes. Hints: <paramref name="hints"/> if given, else those
+    /// Builds the model from the checkpoint's shapes (pruned under its masks if it has any, see <see cref="ModelOf"/>). Hints: <paramref name="hints"/> if given, else those
     /// recorded in the file's metadata, else OpenCLIP's defaults (head width 64, exact GELU).
     /// </summary>
     public static ClipModel LoadModel(string path, bool allowPickle = false, ArchitectureHints? hints = null)
     {
         using var checkpoint = CheckpointLoader.Load(path, allowPickle);
-        return ClipModel.FromStateDict(checkpoint.Tensors, hints ?? ArchitectureHints.FromMetadata(checkpoint.Metadata));
+        return ModelOf(checkpoint, hints ?? ArchitectureHints.FromMetadata(checkpoint.Metadata));
     }
+
+    /// <summary>
+    /// The model of a loaded checkpoint: its weights as they are, or, when it also holds mask log-alphas (a full model
+    /// under masks, e.g. a TinyCLIP automatic-inheritance checkpoint), the compact student they prune it to.
+    /// </summary>
+    public static ClipModel ModelOf(LoadedCheckpoint checkpoint, ArchitectureHints hints) =>
+        MaskedCheckpoint.HasMasks(checkpoint.Tensors.Keys)
+            ? MaskedCheckpoint.Load(checkpoint.Tensors, hints)
+            : ClipModel.FromStateDict(checkpoint.Tensors, hints);
 }

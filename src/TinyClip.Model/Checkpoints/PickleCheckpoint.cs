@@ -5,9 +5,10 @@ using static TorchSharp.torch;
 namespace TinyClip.Model;
 
 /// <summary>
-/// PyTorch <c>torch.save</c> checkpoints via TorchSharp.PyBridge. Accepts a bare state dict or OpenCLIP's
-/// training checkpoint <c>{"state_dict": {...}, "epoch": ..., "optimizer": ...}</c>, and strips the
-/// <c>module.</c> prefix that DistributedDataParallel adds. Non-tensor entries are ignored.
+/// PyTorch <c>torch.save</c> checkpoints via TorchSharp.PyBridge. Accepts a bare state dict or OpenCLIP's or TinyCLIP's
+/// training checkpoint <c>{"state_dict": {...}, "epoch": ..., "optimizer": ..., "args": Namespace(...)}</c>, strips the
+/// <c>module.</c> prefix that DistributedDataParallel adds and renames TinyCLIP's wrapped names
+/// (<see cref="TinyClipNames"/>). Entries of the outer dict other than the state dict are ignored.
 /// </summary>
 public static class PickleCheckpoint
 {
@@ -40,7 +41,12 @@ public static class PickleCheckpoint
                 throw new CheckpointFormatException(path, name, "appears both with and without the 'module.' prefix");
         }
         if (result.Count == 0) throw new CheckpointFormatException(path, null, "the pickle holds no tensors");
-        return result;
+        // TinyCLIP's own checkpoints wrap the towers and may hold zero-width MLPs; tensors dropped or replaced here are
+        // freed by the caller's dispose scope.
+        var openClip = new Dictionary<string, Tensor>(TinyClipNames.ToOpenClip(path, result));
+        EmptyMlpBias.FoldZeroWidthMlps(openClip);
+        EmptyBlocks.CloseGaps(openClip);
+        return openClip;
     }
 
     static Tensor Normalise(Tensor t)

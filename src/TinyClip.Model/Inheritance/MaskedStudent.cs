@@ -15,7 +15,8 @@ namespace TinyClip.Model;
 /// </summary>
 public sealed class MaskedStudent : IDisposable
 {
-    const string MaskPrefix = "masks.";
+    /// <summary>Prefix of the log-alphas' names in checkpoints (also of those <see cref="TinyClipNames"/> maps from TinyCLIP's).</summary>
+    public const string MaskPrefix = "masks.";
     const string Lambda1Name = "lagrangian.lambda1";
     const string Lambda2Name = "lagrangian.lambda2";
 
@@ -25,8 +26,8 @@ public sealed class MaskedStudent : IDisposable
         var device = model.LogitScale.device;
         Model = model;
         Settings = settings;
-        Image = new TowerMaskSet("visual", model.Config.Vision.Tower, settings.InitialLogAlpha, device);
-        Text = new TowerMaskSet("text", model.Config.Text.Tower, settings.InitialLogAlpha, device);
+        Image = new TowerMaskSet(TowerMaskSet.ImageTower, model.Config.Vision.Tower, settings.InitialLogAlpha, device);
+        Text = new TowerMaskSet(TowerMaskSet.TextTower, model.Config.Text.Tower, settings.InitialLogAlpha, device);
         Lagrangian = new SparsityLagrangian(settings.Form, settings.InitialLambda, device);
     }
 
@@ -154,16 +155,8 @@ public sealed class MaskedStudent : IDisposable
     public ClipModel Prune()
     {
         // No dispose scope here: the new model's parameters must outlive this call.
-        var masks = DeterministicMasks();
-        try
-        {
-            return StructuredPruner.Prune(Model, masks);
-        }
-        finally
-        {
-            foreach (var t in new[] { masks.Image, masks.Text }.SelectMany(m => new[] { m.Heads, m.Intermediate, m.Hidden }))
-                t?.Dispose();
-        }
+        using var masks = DeterministicMasks();
+        return StructuredPruner.Prune(Model, masks);
     }
 
     /// <summary>Log-alphas and lambdas as CPU copies, for checkpoints (the model's weights are saved separately).</summary>

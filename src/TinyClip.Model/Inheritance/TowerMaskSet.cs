@@ -15,10 +15,18 @@ public sealed class TowerMaskSet : IDisposable
             throw new ArgumentException($"{tower}: masks need a full uniform tower (every layer with the same heads and MLP width), got {shape}");
         Tower = tower;
         Shape = shape;
-        Hidden = new HardConcreteMask($"{tower}.hidden_log_alpha", [shape.Width], initialLogAlpha, device);
-        Heads = new HardConcreteMask($"{tower}.heads_log_alpha", [shape.Layers, shape.MaxHeads], initialLogAlpha, device);
-        Intermediate = new HardConcreteMask($"{tower}.intermediate_log_alpha", [shape.Layers, shape.MaxMlpWidth], initialLogAlpha, device);
+        Hidden = new HardConcreteMask(HiddenName(tower), [shape.Width], initialLogAlpha, device);
+        Heads = new HardConcreteMask(HeadsName(tower), [shape.Layers, shape.MaxHeads], initialLogAlpha, device);
+        Intermediate = new HardConcreteMask(IntermediateName(tower), [shape.Layers, shape.MaxMlpWidth], initialLogAlpha, device);
     }
+
+    /// <summary>The image tower's name in mask names, as in OpenCLIP's <c>visual.*</c>.</summary>
+    public const string ImageTower = "visual";
+    public const string TextTower = "text";
+
+    public static string HiddenName(string tower) => $"{tower}.hidden_log_alpha";
+    public static string HeadsName(string tower) => $"{tower}.heads_log_alpha";
+    public static string IntermediateName(string tower) => $"{tower}.intermediate_log_alpha";
 
     /// <summary>"visual" or "text".</summary>
     public string Tower { get; }

@@ -140,14 +140,38 @@ public class SettingsTests
     [InlineData("hocon/demo.conf", 4)]
     public void Shipped_plans_parse_into_valid_stages(string name, int stages)
     {
+        var plan = ShippedPlan(name);
+        Assert.Equal(stages, plan.Stages.Count);
+        Assert.All(plan.Stages.Where(s => s.Kind == StageKind.Auto), s => Assert.NotNull(s.Auto));
+    }
+
+    static PlanSettings ShippedPlan(string name)
+    {
         var text = TinyClipConfig.Embedded(name);
         // The recipes expect the user's teacher checkpoint; any existing file stands in for it here.
         var teacher = typeof(SettingsTests).Assembly.Location;
         var config = TinyClipConfig.Overrides(new[] { $"tinyclip.teacher.checkpoint={teacher}" })
             .WithFallback(ConfigurationFactory.ParseString(text)).WithFallback(TinyClipConfig.Reference);
-        var plan = PlanSettings.Read(config);
-        Assert.Equal(stages, plan.Stages.Count);
-        Assert.All(plan.Stages.Where(s => s.Kind == StageKind.Auto), s => Assert.NotNull(s.Auto));
+        return PlanSettings.Read(config);
+    }
+
+    [Fact]
+    public void The_recipes_carry_the_official_scripts_settings()
+    {
+        // TinyCLIP's script/*_weight_inherit_*.sh (the plans' comments name the lines): 1,024 a GPU on 8 GPUs, 6 epochs of
+        // 400M samples (292,968 steps), lr 1e-4, clip 5, logit scale 50; manual warm-up 2000; auto warm-up = prune step.
+        var manual = ShippedPlan("hocon/plans/manual-vit-b-32.conf").Stages;
+        Assert.All(manual, s => Assert.Equal((8192, 292968L, 1e-4, 2000L, 5.0, 50.0, false),
+            (s.BatchSize, s.Steps, s.Optimization.LearningRate, s.Optimization.WarmupSteps, s.Optimization.GradientClip, s.Loss.FixedLogitScale, s.Loss.LearnableLogitScale)));
+        Assert.Equal(["TinyCLIP-ViT-61M-32-Text-29M", "TinyCLIP-ViT-40M-32-Text-19M"], manual.Select(s => s.Model));
+        Assert.Equal([StageSpec.InitTeacher, StageSpec.InitPrevious], manual.Select(s => s.Init));
+
+        var auto = ShippedPlan("hocon/plans/auto-vit-b-32.conf").Stages;
+        Assert.Equal([new AutoSpec(0.0, 0.25, 1000, 3000, 0.02, false), new AutoSpec(0.25, 0.5, 1000, 5000, 0.02, false), new AutoSpec(0.5, 0.75, 1000, 8000, 0.02, false)],
+            auto.Select(s => s.Auto));
+        Assert.Equal([3000L, 5000L, 8000L], auto.Select(s => s.Optimization.WarmupSteps));
+        Assert.All(auto, s => Assert.Equal((8192, 292968L, "ViT-B-32", 50.0), (s.BatchSize, s.Steps, s.Model, s.Loss.FixedLogitScale)));
+        Assert.Equal([StageSpec.InitTeacher, StageSpec.InitPrevious, StageSpec.InitPrevious], auto.Select(s => s.Init));
     }
 
     [Fact]
