@@ -48,6 +48,6 @@ public static class EmptyMlpBias
             .Concat(Enumerable.Range(0, layer).Reverse().SelectMany(l => new[] { $"{blocks}.{l}.mlp.c_proj.bias", $"{blocks}.{l}.attn.out_proj.bias" }))
             .Append(start);
         var target = candidates.First(state.ContainsKey);
-        state[target] = state[target] + bias;
+        state[target] = state[target].Plus(bias);
     }
 }
