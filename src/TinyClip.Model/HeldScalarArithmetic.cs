@@ -22,76 +22,33 @@ public static class HeldScalarArithmetic
 
     public static Tensor Plus(this Tensor left, Scalar right) => left.add(right, One);
 
-    public static Tensor Plus(this Tensor left, double right)
-    {
-        using var value = right.ToScalar();
-        return left.add(value, One);
-    }
+    public static Tensor Plus(this Tensor left, double right) => Held(right, value => left.add(value, One));
 
     public static Tensor PlusInPlace(this Tensor left, Scalar right) => left.add_(right, One);
 
-    public static Tensor Minus(this Tensor left, double right)
-    {
-        using var value = right.ToScalar();
-        return left.sub(value);
-    }
+    public static Tensor Minus(this Tensor left, double right) => Held(right, left.sub);
 
     /// <summary>Integer subtraction: an integer tensor stays integer.</summary>
-    public static Tensor Minus(this Tensor left, long right)
-    {
-        using var value = right.ToScalar();
-        return left.sub(value);
-    }
+    public static Tensor Minus(this Tensor left, long right) => Held(right.ToScalar(), left.sub);
 
     /// <summary><paramref name="left"/> - <paramref name="right"/>, computed as -right + left like TorchSharp's operator.</summary>
-    public static Tensor SubtractedFrom(this Tensor right, double left)
-    {
-        using var value = left.ToScalar();
-        return right.neg().add(value, One);
-    }
+    public static Tensor SubtractedFrom(this Tensor right, double left) => Held(left, value => right.neg().add(value, One));
 
-    public static Tensor Times(this Tensor left, double right)
-    {
-        using var value = right.ToScalar();
-        return left.mul(value);
-    }
+    public static Tensor Times(this Tensor left, double right) => Held(right, left.mul);
 
-    public static Tensor DividedBy(this Tensor left, double right)
-    {
-        using var value = right.ToScalar();
-        return left.div(value);
-    }
+    public static Tensor DividedBy(this Tensor left, double right) => Held(right, value => left.div(value));
 
-    public static Tensor AtLeast(this Tensor tensor, double minimum)
-    {
-        using var value = minimum.ToScalar();
-        return tensor.clamp_min(value);
-    }
+    public static Tensor AtLeast(this Tensor tensor, double minimum) => Held(minimum, tensor.clamp_min);
 
-    public static Tensor NotEqualTo(this Tensor tensor, double other)
-    {
-        using var value = other.ToScalar();
-        return tensor.ne(value);
-    }
+    public static Tensor NotEqualTo(this Tensor tensor, double other) => Held(other, tensor.ne);
 
-    public static Tensor LessThan(this Tensor tensor, long other)
-    {
-        using var value = other.ToScalar();
-        return tensor.lt(value);
-    }
+    public static Tensor LessThan(this Tensor tensor, long other) => Held(other.ToScalar(), tensor.lt);
 
-    public static Tensor FillInPlace(this Tensor tensor, double value)
-    {
-        using var held = value.ToScalar();
-        return tensor.fill_(held);
-    }
+    public static Tensor FillInPlace(this Tensor tensor, double value) => Held(value, tensor.fill_);
 
     /// <summary>A tensor of <paramref name="shape"/> filled with <paramref name="value"/>.</summary>
-    public static Tensor Filled(long[] shape, double value, ScalarType dtype, Device? device = null)
-    {
-        using var held = value.ToScalar();
-        return full(shape, held, dtype, device);
-    }
+    public static Tensor Filled(long[] shape, double value, ScalarType dtype, Device? device = null) =>
+        Held(value, held => full(shape, held, dtype, device));
 
     /// <summary>start, start + 1, ..., stop - 1 as int64.</summary>
     public static Tensor Int64Range(long start, long stop, Device device)
@@ -99,5 +56,14 @@ public static class HeldScalarArithmetic
         using var first = start.ToScalar();
         using var end = stop.ToScalar();
         return arange(first, end, One, ScalarType.Int64, device);
+    }
+
+    private static Tensor Held(double value, Func<Scalar, Tensor> operation) => Held(value.ToScalar(), operation);
+
+    /// <summary>Runs <paramref name="operation"/> with <paramref name="scalar"/> and disposes it afterwards: the
+    /// disposal keeps it reachable until the native call has returned.</summary>
+    private static Tensor Held(Scalar scalar, Func<Scalar, Tensor> operation)
+    {
+        using (scalar) return operation(scalar);
     }
 }
