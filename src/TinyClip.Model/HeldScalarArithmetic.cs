@@ -26,6 +26,16 @@ public static class HeldScalarArithmetic
 
     public static Tensor PlusInPlace(this Tensor left, Scalar right) => left.add_(right, One);
 
+    /// <summary>Adds 1 in place (an integer tensor stays integer).</summary>
+    public static Tensor IncrementInPlace(this Tensor tensor) => tensor.add_(One, One);
+
+    /// <summary>The value of a one-element tensor as a double; TorchSharp's <c>ToDouble()</c> goes through a temporary Scalar.</summary>
+    public static double AsDouble(this Tensor scalar) => scalar.to_type(ScalarType.Float64).item<double>();
+
+    /// <summary>The element-wise square as <c>t * t</c>, which is what libtorch computes for <c>pow(t, 2)</c>; TorchSharp's
+    /// <c>square()</c> passes a temporary Scalar exponent.</summary>
+    public static Tensor Squared(this Tensor tensor) => tensor.mul(tensor);
+
     public static Tensor Minus(this Tensor left, double right) => Held(right, left.sub);
 
     /// <summary>Integer subtraction: an integer tensor stays integer.</summary>

@@ -30,7 +30,7 @@ public sealed class SparsityLagrangian : IDisposable
         var gap = Form == LagrangianForm.Hinged
             ? expectedSparsity.SubtractedFrom(target).AtLeast(0)
             : expectedSparsity.Minus(target);
-        return (Lambda1 * gap).Plus(Lambda2 * gap.square()).MoveToOuterDisposeScope();
+        return (Lambda1 * gap).Plus(Lambda2 * gap.Squared()).MoveToOuterDisposeScope();
     }
 
     /// <summary>Sets both multipliers (a new stage restarts them).</summary>

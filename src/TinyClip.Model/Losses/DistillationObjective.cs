@@ -66,8 +66,8 @@ public sealed class DistillationObjective
             loss = loss.Plus(distill.mul(distillScale));
         return new DistillationLossValue(
             loss.MoveToOuterDisposeScope(),
-            distill?.ToDouble() ?? double.NaN,
-            clip.ToDouble());
+            distill?.AsDouble() ?? double.NaN,
+            clip.AsDouble());
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ public sealed class RowShardedLoss(DistillationObjective objective)
             var range = new RowRange(start, Math.Min(block, rowOffset + rows - start));
             double share = (double)range.Count / gatheredStudent.Count;
             var value = objective.Compute(leaves, gatheredTeacher, scaleLeaf, teacherLogitScale, range);
-            loss += value.Loss.ToDouble() * share;
+            loss += value.Loss.AsDouble() * share;
             distill += value.Distill * share;
             clip += value.Clip * share;
             if (!double.IsFinite(loss)) break; // the sum is not finite either: every trainer skips the step

@@ -94,7 +94,7 @@ public sealed class ShardedContrastiveStep
         var scaleLeaf = learnableScale ? RequireScale(studentLogitScale).detach().clone().requires_grad_() : null;
 
         var value = Objective.Compute(leaves, gatheredTeacher, scaleLeaf, teacherLogitScale);
-        var result = new ShardedStepResult(value.Loss.ToDouble(), value.Distill, value.Clip);
+        var result = new ShardedStepResult(value.Loss.AsDouble(), value.Distill, value.Clip);
         if (!result.IsFinite)
             return (result, null);
 

@@ -16,11 +16,11 @@ public sealed class Bottleneck : nn.Module
     public const int Expansion = 4;
 
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly HeldBatchNorm2d bn1;
     readonly Conv2d conv2;
-    readonly BatchNorm2d bn2;
+    readonly HeldBatchNorm2d bn2;
     readonly Conv2d conv3;
-    readonly BatchNorm2d bn3;
+    readonly HeldBatchNorm2d bn3;
     readonly Sequential? downsample;
     readonly int stride;
 
@@ -28,15 +28,15 @@ public sealed class Bottleneck : nn.Module
     {
         this.stride = stride;
         conv1 = nn.Conv2d(inPlanes, planes, 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes);
+        bn1 = new HeldBatchNorm2d(planes);
         conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes);
+        bn2 = new HeldBatchNorm2d(planes);
         conv3 = nn.Conv2d(planes, planes * Expansion, 1, bias: false);
-        bn3 = nn.BatchNorm2d(planes * Expansion);
+        bn3 = new HeldBatchNorm2d(planes * Expansion);
         if (HasShortcutProjection(inPlanes, planes, stride))
             downsample = nn.Sequential(
                 ("0", nn.Conv2d(inPlanes, planes * Expansion, 1, bias: false)),
-                ("1", nn.BatchNorm2d(planes * Expansion)));
+                ("1", new HeldBatchNorm2d(planes * Expansion)));
         RegisterComponents();
     }
 

@@ -26,7 +26,7 @@ public static class MaskedLayerNorm
         var count = keep.sum().clamp_min(one);
         var mean = (x * keep).sum(-1, keepdim: true) / count;
         var centred = (x - mean) * keep;
-        var variance = centred.square().sum(-1, keepdim: true) / count;
+        var variance = centred.Squared().sum(-1, keepdim: true) / count;
         var normalised = centred * variance.Plus(eps).rsqrt();
         return ((normalised * norm.weight!).Plus(norm.bias!) * keep).MoveToOuterDisposeScope();
     }

@@ -14,11 +14,11 @@ namespace TinyClip.Model;
 public sealed class ModifiedResNet : ImageTower
 {
     readonly Conv2d conv1;
-    readonly BatchNorm2d bn1;
+    readonly HeldBatchNorm2d bn1;
     readonly Conv2d conv2;
-    readonly BatchNorm2d bn2;
+    readonly HeldBatchNorm2d bn2;
     readonly Conv2d conv3;
-    readonly BatchNorm2d bn3;
+    readonly HeldBatchNorm2d bn3;
     readonly ModuleList<Bottleneck> layer1;
     readonly ModuleList<Bottleneck> layer2;
     readonly ModuleList<Bottleneck> layer3;
@@ -30,11 +30,11 @@ public sealed class ModifiedResNet : ImageTower
         var depths = config.ResNet ?? throw new ArgumentException("not a ModifiedResNet config (VisionConfig.ResNet is unset)");
         int width = config.Width;
         conv1 = nn.Conv2d(3, width / 2, 3, stride: 2, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(width / 2);
+        bn1 = new HeldBatchNorm2d(width / 2);
         conv2 = nn.Conv2d(width / 2, width / 2, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(width / 2);
+        bn2 = new HeldBatchNorm2d(width / 2);
         conv3 = nn.Conv2d(width / 2, width, 3, padding: 1, bias: false);
-        bn3 = nn.BatchNorm2d(width);
+        bn3 = new HeldBatchNorm2d(width);
         int inPlanes = width;
         layer1 = Stage(ref inPlanes, width, depths.Stage1, stride: 1);
         layer2 = Stage(ref inPlanes, width * 2, depths.Stage2, stride: 2);

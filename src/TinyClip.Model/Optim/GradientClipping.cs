@@ -13,7 +13,7 @@ public static class GradientClipping
         using var noGrad = torch.no_grad();
         var grads = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!).ToList();
         if (grads.Count == 0) return 0;
-        double total = Math.Sqrt(grads.Sum(g => g.to_type(ScalarType.Float64).square().sum().item<double>()));
+        double total = Math.Sqrt(grads.Sum(g => g.to_type(ScalarType.Float64).Squared().sum().item<double>()));
         double coefficient = maxNorm / (total + 1e-6);
         if (maxNorm > 0 && coefficient < 1)
         {
