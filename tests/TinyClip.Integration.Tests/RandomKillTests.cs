@@ -35,8 +35,11 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
 
     /// <summary>
     /// Per stage, one moment of each kind at seeded, distinct steps, taken in step order. A rerun resumes at or before
-    /// the previous kill, so it always reaches the next moment; every moment is at least two steps before the stage's
-    /// end, so each kill lands while its stage runs.
+    /// the previous kill, so it always reaches the next moment. Every moment lies before the stage's end with a margin,
+    /// so each kill lands while its stage runs: a checkpoint write at least two steps before it (a missed write falls
+    /// back to the next one, see <see cref="WaitForTemporaryFile"/>); a logged step or a checkpoint file, which the test
+    /// sees by polling, at least four steps before it (two steps of the tiny model take a few tens of milliseconds, less
+    /// than a poll can lag on a loaded machine).
     /// </summary>
     public static IReadOnlyList<KillMoment> ChooseMoments(int seed)
     {
@@ -44,11 +47,11 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
         var moments = new List<KillMoment>();
         foreach (var stage in TinyRun.Stages)
         {
-            var lastStep = TinyRun.Steps(stage) - 2;
-            var checkpointSteps = Enumerable.Range(1, (int)lastStep / 2).Select(i => 2L * i).OrderBy(_ => random.Next()).ToList(); // every-steps = 2
-            var write = checkpointSteps[0];
-            var file = checkpointSteps[1];
-            var step = Enumerable.Range(1, (int)lastStep).Select(s => (long)s).Where(s => s != write && s != file).OrderBy(_ => random.Next()).First();
+            long lastWrite = TinyRun.Steps(stage) - 2, lastPolled = TinyRun.Steps(stage) - 4;
+            var checkpointSteps = Enumerable.Range(1, (int)lastWrite / 2).Select(i => 2L * i).OrderBy(_ => random.Next()).ToList(); // every-steps = 2
+            var file = checkpointSteps.First(s => s <= lastPolled);
+            var write = checkpointSteps.First(s => s != file);
+            var step = Enumerable.Range(1, (int)lastPolled).Select(s => (long)s).Where(s => s != write && s != file).OrderBy(_ => random.Next()).First();
             moments.AddRange(new KillMoment[] { new(stage, MomentKind.DuringCheckpointWrite, write), new(stage, MomentKind.AfterCheckpointFile, file), new(stage, MomentKind.AfterStep, step) }
                 .OrderBy(m => m.Step));
         }

@@ -73,7 +73,10 @@ public static class ClusterHost
         var completion = new TaskCompletionSource<RunFinished>(TaskCreationOptions.RunContinuationsAsynchronously);
         var registration = new RegisterNode(self.SelfAddress.ToString(), cluster.IsTrainer ? prepared.Devices : Array.Empty<string>(),
             prepared.TrainManifest.ContentHash);
-        system.ActorOf(NodeAgent.Props(proxy, registration, workers, completion, cluster.RegistrationInterval), "agent");
+        // The node registers (and so can join a generation) only once it is Up: the split-brain resolver counts Up members
+        // only, so a trainer still Joining or WeaklyUp when a coordinator dies would leave the survivors a minority that
+        // downs itself.
+        self.RegisterOnMemberUp(() => system.ActorOf(NodeAgent.Props(proxy, registration, workers, completion, cluster.RegistrationInterval), "agent"));
         console.Log($"node {self.SelfAddress} ({string.Join(", ", cluster.Roles)}) joining {string.Join(", ", cluster.SeedNodes)}");
 
         // A node the cluster downed (its actor system terminates itself) ends instead of waiting for a run it left.
