@@ -160,8 +160,11 @@ public sealed class MaskedStudent : IDisposable
     }
 
     /// <summary>Log-alphas and lambdas as CPU copies, for checkpoints (the model's weights are saved separately).</summary>
-    public Dictionary<string, Tensor> StateDict() =>
-        MaskParameters.Concat(LambdaParameters).ToDictionary(p => p.Name, p => p.Parameter.detach().cpu().clone());
+    public Dictionary<string, Tensor> StateDict()
+    {
+        using var scope = NewDisposeScope(); // holds the temporaries until the copies are made (see AdamW.StateDict)
+        return MaskParameters.Concat(LambdaParameters).ToDictionary(p => p.Name, p => p.Parameter.detach().cpu().clone().DetachFromDisposeScope());
+    }
 
     /// <summary>Restores <see cref="StateDict"/>; every entry must be present with its shape.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> state)

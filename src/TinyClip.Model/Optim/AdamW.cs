@@ -78,13 +78,17 @@ public sealed class AdamW : IDisposable
         }
     }
 
-    /// <summary>The optimiser state as named tensors (CPU copies), for checkpoints.</summary>
+    /// <summary>The optimiser state as named tensors (CPU copies, owned by the caller), for checkpoints.</summary>
+    /// <remarks>The scope holds the intermediate tensors until the copies are made: a temporary wrapper left to the GC
+    /// can be finalized, and its native handle freed and reused, while libtorch still reads it (this runs on the
+    /// trainer's thread outside the step's scope).</remarks>
     public Dictionary<string, Tensor> StateDict()
     {
+        using var scope = torch.NewDisposeScope();
         var state = new Dictionary<string, Tensor>();
-        foreach (var (name, tensor) in _firstMoments) state["exp_avg." + name] = tensor.detach().cpu().clone();
-        foreach (var (name, tensor) in _secondMoments) state["exp_avg_sq." + name] = tensor.detach().cpu().clone();
-        state["step"] = torch.tensor(new long[] { StepCount });
+        foreach (var (name, tensor) in _firstMoments) state["exp_avg." + name] = tensor.detach().cpu().clone().DetachFromDisposeScope();
+        foreach (var (name, tensor) in _secondMoments) state["exp_avg_sq." + name] = tensor.detach().cpu().clone().DetachFromDisposeScope();
+        state["step"] = torch.tensor(new long[] { StepCount }).DetachFromDisposeScope();
         return state;
     }
 
@@ -93,6 +97,7 @@ public sealed class AdamW : IDisposable
     {
         if (!state.TryGetValue("step", out var step)) throw new InvalidDataException("Optimiser state has no 'step' entry.");
         var byName = _groups.SelectMany(g => g.Parameters).ToDictionary(p => p.Name, p => p.Parameter);
+        using var scope = torch.NewDisposeScope(); // holds the conversions' temporaries (see StateDict)
         ClearMoments();
         foreach (var (key, tensor) in state)
         {
