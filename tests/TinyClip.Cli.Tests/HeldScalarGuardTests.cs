@@ -95,7 +95,7 @@ public sealed class HeldScalarGuardTests
             foreach (var method in frontier.Where(m => m.DeclaringType?.Assembly == TorchSharpAssembly && seen.Add(m)))
             {
                 var callees = Callees(method).ToList();
-                bool makes = callees.Any(c => c.DeclaringType == typeof(Scalar) && c.Name == "op_Implicit" || c.Name == "ToScalar");
+                bool makes = callees.Any(c => (c.DeclaringType == typeof(Scalar) && c.Name == "op_Implicit") || c.Name == "ToScalar");
                 bool disposes = callees.Any(c => c.DeclaringType == typeof(Scalar) && c.Name == "Dispose");
                 if (makes && !disposes) yield return $"{method.DeclaringType!.Name}.{method}";
                 next.AddRange(callees);

@@ -81,12 +81,12 @@ public sealed class EvaluationBenchmark : IBenchmark
             long pixels = 10L * small * 3 * ImageSize * ImageSize * sizeof(float);
             section.Note($"Batch {batch}: peak RSS at 10x the data / at 1x = **{ten.Peak.Median / one.Peak.Median:F2}** (target <= 1.2); " +
                          $"the {10 * small} images as float pixels would be {pixels / 1048576.0:F0} MiB. Evaluation images/s at 10x / training feed decode rate = " +
-                         $"{ten.Rate.Median / feedRate.Median:F2}. Sampled peak RSS per quarter of the run, MiB: {Quarters(one)} at 1x, " +
-                         $"{Quarters(ten)} at 10x.");
+                         $"{ten.Rate.Median / feedRate.Median:F2}. Sampled peak RSS per quarter of the run, MiB: {Quarters(one.QuarterPeaks)} at 1x, " +
+                         $"{Quarters(ten.QuarterPeaks)} at 10x.");
         }
         return section;
 
-        static string Quarters((string, int, int, Spread, Spread, Spread, double[] QuarterPeaks) row) => string.Join(" / ", row.QuarterPeaks.Select(p => p.ToString("F0")));
+        static string Quarters(double[] peaks) => string.Join(" / ", peaks.Select(p => p.ToString("F0")));
     }
 
     /// <summary>The child: evaluates the set (or streams it through the training feed) and prints its figures as one JSON line.</summary>
@@ -114,21 +114,16 @@ public sealed class EvaluationBenchmark : IBenchmark
         using var model = ClipModel.Create(config, seed: 1);
         var source = await EvaluationSource.OpenAsync([folder], null, settings, tokenizer, maxSamples: 0, new QuarantineLog());
         long startup = ProcessMemory.Resident();
-        long sampledPeak = startup;
         var clock = Stopwatch.StartNew();
         var samples = new System.Collections.Concurrent.ConcurrentQueue<(double Seconds, long Bytes)>();
-        using var sampler = new Timer(_ =>
-        {
-            long resident = ProcessMemory.Resident();
-            samples.Enqueue((clock.Elapsed.TotalSeconds, resident));
-            Interlocked.Exchange(ref sampledPeak, Math.Max(Interlocked.Read(ref sampledPeak), resident));
-        }, null, 0, 20);
+        using var sampler = new Timer(_ => samples.Enqueue((clock.Elapsed.TotalSeconds, ProcessMemory.Resident())), null, 0, 20);
         var metrics = CheckpointEvaluator.Evaluate(model, source, tokenizer, batchSize, EvalSettings.Reference.ReadAheadBatches);
         double seconds = clock.Elapsed.TotalSeconds;
         if ((int)metrics["samples"] != rows) throw new InvalidOperationException($"evaluated {metrics["samples"]} of {rows} images");
-        var quarterPeaks = Enumerable.Range(0, 4)
-            .Select(q => samples.Where(s => s.Seconds >= q * seconds / 4 && s.Seconds < (q + 1) * seconds / 4).Select(s => s.Bytes).DefaultIfEmpty(startup).Max()).ToArray();
-        Console.WriteLine(JsonSerializer.Serialize(new ChildResult(startup, Math.Max(ProcessMemory.PeakResident(), Interlocked.Read(ref sampledPeak)), seconds, quarterPeaks)));
+        long PeakBetween(double from, double to) => samples.Where(s => s.Seconds >= from && s.Seconds < to).Select(s => s.Bytes).DefaultIfEmpty(startup).Max();
+        var quarterPeaks = Enumerable.Range(0, 4).Select(q => PeakBetween(q * seconds / 4, (q + 1) * seconds / 4)).ToArray();
+        long peak = Math.Max(ProcessMemory.PeakResident(), PeakBetween(0, double.MaxValue));
+        Console.WriteLine(JsonSerializer.Serialize(new ChildResult(startup, peak, seconds, quarterPeaks)));
         return 0;
     }
 
