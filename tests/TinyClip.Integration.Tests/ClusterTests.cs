@@ -335,6 +335,6 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     {
         output.WriteLine(AllOutputs());
         foreach (var (_, node) in _nodes) node.Dispose();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        TinyRun.RemoveTestDirectory(_directory);
     }
 }

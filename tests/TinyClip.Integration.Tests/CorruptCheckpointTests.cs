@@ -15,7 +15,7 @@ public sealed class UninterruptedRun : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        TinyRun.RemoveTestDirectory(_directory);
     }
 }
 
@@ -74,6 +74,6 @@ public sealed class CorruptCheckpointTests(UninterruptedRun reference) : IClassF
 
     public void Dispose()
     {
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        TinyRun.RemoveTestDirectory(_directory);
     }
 }

@@ -117,6 +117,6 @@ public sealed class JournalLockTests : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        TinyRun.RemoveTestDirectory(_directory);
     }
 }

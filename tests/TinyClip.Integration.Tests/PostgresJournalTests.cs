@@ -19,7 +19,7 @@ public sealed class SqliteReferenceRun : IDisposable
 
     public void Dispose()
     {
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        TinyRun.RemoveTestDirectory(_directory);
     }
 }
 
@@ -141,6 +141,6 @@ public sealed class PostgresJournalTests(PostgresServer server, SqliteReferenceR
 
     public void Dispose()
     {
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        TinyRun.RemoveTestDirectory(_directory);
     }
 }

@@ -193,12 +193,6 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
-        // TINYCLIP_KEEP_RUNS=1 keeps both run directories (journal, checkpoints, metrics, sample logs) for inspection.
-        if (Environment.GetEnvironmentVariable("TINYCLIP_KEEP_RUNS") == "1")
-        {
-            Console.Error.WriteLine($"kept {_directory}");
-            return;
-        }
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        TinyRun.RemoveTestDirectory(_directory);
     }
 }

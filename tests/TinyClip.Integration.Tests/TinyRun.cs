@@ -43,6 +43,20 @@ public static class TinyRun
 
     public static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Deletes a test's directory of runs, unless TINYCLIP_KEEP_RUNS=1 asks to keep it (journals, checkpoints, metrics,
+    /// sample logs) for inspection; its path is then printed.
+    /// </summary>
+    public static void RemoveTestDirectory(string directory)
+    {
+        if (Environment.GetEnvironmentVariable("TINYCLIP_KEEP_RUNS") == "1")
+        {
+            Console.Error.WriteLine($"kept {directory}");
+            return;
+        }
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
     public static void RunToEnd(string config, string runDirectory)
     {
         var (exit, output) = CliProcess.Run(RunTimeout, "train", "--config", config, "--run-dir", runDirectory);
@@ -79,7 +93,60 @@ public static class TinyRun
         // How many tensors differ and by how much tells rounding (a few ulps everywhere) from a different step or batch.
         if (differing.Count > 0)
             Assert.Fail($"{stage}: {differing.Count} of {expected.Count} tensors differ, first {differing[0]}, " +
-                $"largest difference {differing.Max(name => expected[name].Zip(actual[name], (a, b) => Math.Abs(a - b)).Max()):G3}");
+                $"largest difference {differing.Max(name => expected[name].Zip(actual[name], (a, b) => Math.Abs(a - b)).Max()):G3}; " +
+                WhereRunsPart(expectedRun, actualRun, stage));
+    }
+
+    /// <summary>
+    /// Where two runs of a stage parted, from what each left in its run directory: the first step whose logged loss or
+    /// gradient norm differs (a rounding difference shows in the gradient norm first, another batch in the loss too),
+    /// steps trained more than once (a kill or an in-process stage retry), quarantined rows, and whether both learned
+    /// the same tokenizer. A failure on another machine then says where to look without its run directories.
+    /// </summary>
+    public static string WhereRunsPart(string expectedRun, string actualRun, string stage)
+    {
+        var expected = TrainingSteps(expectedRun, stage);
+        var actual = TrainingSteps(actualRun, stage);
+        var parted = expected.Keys.Order().FirstOrDefault(step => actual.TryGetValue(step, out var a) && !a.Equals(expected[step]));
+        var steps = parted == 0 ? "every logged step agrees in loss and gradient norm"
+            : $"step {parted} is the first to differ: loss {expected[parted].Loss:R} vs {actual[parted].Loss:R}, gradient norm {expected[parted].GradNorm:R} vs {actual[parted].GradNorm:R}";
+        return $"{steps}; steps trained again: {RepeatedSteps(expectedRun, stage)} vs {RepeatedSteps(actualRun, stage)}; " +
+               $"quarantined: {QuarantinedRows(expectedRun)} vs {QuarantinedRows(actualRun)}; " +
+               $"same learned tokenizer: {SameFile(expectedRun, actualRun, Path.Combine("tokenizer", "merges.txt"))}";
+    }
+
+    /// <summary>The last logged loss and gradient norm of every step of <paramref name="stage"/> (a retried step's last attempt).</summary>
+    private static Dictionary<long, (double Loss, double GradNorm)> TrainingSteps(string runDirectory, string stage) =>
+        TrainingRecords(runDirectory, stage).GroupBy(r => (long)r["step"]!)
+            .ToDictionary(g => g.Key, g => (Number(g.Last()["loss"]), Number(g.Last()["grad_norm"])));
+
+    /// <summary>A logged number; a non-finite one is logged as a string ("NaN").</summary>
+    private static double Number(JsonNode? node) => node is JsonValue value && value.TryGetValue<double>(out var number) ? number : double.NaN;
+
+    private static int RepeatedSteps(string runDirectory, string stage)
+    {
+        var records = TrainingRecords(runDirectory, stage).ToList();
+        return records.Count - records.Select(r => (long)r["step"]!).Distinct().Count();
+    }
+
+    private static IEnumerable<JsonObject> TrainingRecords(string runDirectory, string stage)
+    {
+        var metrics = Path.Combine(runDirectory, "metrics.jsonl");
+        if (!File.Exists(metrics)) return [];
+        return File.ReadLines(metrics).Where(line => line.Length > 0).Select(line => JsonNode.Parse(line)!.AsObject())
+            .Where(r => (string?)r["type"] == "train" && (string?)r["stage"] == stage);
+    }
+
+    private static int QuarantinedRows(string runDirectory)
+    {
+        var quarantine = Path.Combine(runDirectory, "quarantine.jsonl");
+        return File.Exists(quarantine) ? File.ReadLines(quarantine).Count(line => line.Length > 0) : 0;
+    }
+
+    private static bool SameFile(string firstRun, string secondRun, string relativePath)
+    {
+        string first = Path.Combine(firstRun, relativePath), second = Path.Combine(secondRun, relativePath);
+        return File.Exists(first) && File.Exists(second) && File.ReadAllBytes(first).AsSpan().SequenceEqual(File.ReadAllBytes(second));
     }
 
     /// <summary>How many checkpoints of a stage have their files on disk (durable; their commit event may still be on its way).</summary>

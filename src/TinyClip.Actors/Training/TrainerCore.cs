@@ -358,7 +358,7 @@ public sealed class TrainerCore : IDisposable
         var widths = parts.Select(p => p.shape[1]).ToArray();
         var payload = cat(parts.Select(p => p.detach()).ToList(), dim: 1).to(ScalarType.Float32).cpu();
         var gathered = _collective.AllGather(payload.data<float>().ToArray(), Tag("features"));
-        var all = tensor(gathered, new long[] { _setup.Assignment.Stage.BatchSize, widths.Sum() }).to(_device);
+        var all = HostTensors.Floats(gathered, _setup.Assignment.Stage.BatchSize, widths.Sum()).to(_device);
         var columns = all.split(widths, dim: 1);
         return (new ClipFeatures(columns[0], columns[1]), teacher is null ? null : new ClipFeatures(columns[2], columns[3]));
     }

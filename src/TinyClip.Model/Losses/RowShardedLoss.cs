@@ -74,8 +74,8 @@ public sealed class RowShardedLoss(DistillationObjective objective)
         var result = new ShardedStepResult(tail[1], tail[2], tail[3]);
         if (!result.IsFinite) return (result, null);
         long n = like.Image.shape[0], width = like.Image.shape[1];
-        var image = tensor(summed.AsSpan(checked((int)(rowOffset * width)), checked((int)(rows * width))).ToArray(), [rows, width]);
-        var text = tensor(summed.AsSpan(checked((int)((n + rowOffset) * width)), checked((int)(rows * width))).ToArray(), [rows, width]);
+        var image = HostTensors.Floats(summed.AsSpan(checked((int)(rowOffset * width)), checked((int)(rows * width))), rows, width);
+        var text = HostTensors.Floats(summed.AsSpan(checked((int)((n + rowOffset) * width)), checked((int)(rows * width))), rows, width);
         Tensor? scale = null;
         if (objective.Settings.LearnableStudentScale)
             scale = tensor(rowOffset == 0 ? tail[0] : 0f).to(like.Image.device);
