@@ -106,7 +106,7 @@ public static class EvalCommand
         var settings = EvalSettings.Reference;
         var progress = new EvaluationProgressMeter(source.ExpectedSamples, settings.ProgressInterval,
             p => Console.Error.WriteLine($"{DateTime.UtcNow:HH:mm:ss} [eval] {p}"));
-        var metrics = CheckpointEvaluator.Evaluate(model, source, tokenizer, request.BatchSize, settings.ReadAheadBatches, progress, cancellationToken);
+        var metrics = CheckpointEvaluator.Evaluate(model, source, tokenizer, request.BatchSize, settings.ReadAheadBatches, settings.CompactHeapEveryBatches, progress, cancellationToken);
         if (files is not null)
         {
             var dataset = request.DatasetName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.ImageFolder ?? request.Data[0])));

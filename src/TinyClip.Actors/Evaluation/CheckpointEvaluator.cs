@@ -14,14 +14,17 @@ namespace TinyClip.Actors.Evaluation;
 public static class CheckpointEvaluator
 {
     /// <param name="readAheadBatches">Batches decoded ahead of the one being encoded.</param>
+    /// <param name="compactHeapEveryBatches">Batches between compactions of the managed heap (<see cref="HeapCompaction"/>); 0 = never.</param>
     public static Dictionary<string, double> Evaluate(ClipModel model, EvaluationSource source, ICaptionTokenizer tokenizer, int batchSize,
-        int readAheadBatches, EvaluationProgressMeter? progress = null, CancellationToken cancellationToken = default)
+        int readAheadBatches, int compactHeapEveryBatches, EvaluationProgressMeter? progress = null, CancellationToken cancellationToken = default)
     {
+        var compaction = new HeapCompaction(compactHeapEveryBatches);
         var batches = source.ReadAsync(model.Config.Vision.ImageSize, model.Config.Text.ContextLength, batchSize, cancellationToken);
         using var set = SetEncoder.Encode(model, ReadAhead.Of(batches, readAheadBatches, cancellationToken), batch =>
         {
             source.Recycle(batch);
             progress?.Add(batch.Count);
+            compaction.BatchEvaluated();
         });
         progress?.Finish();
         return Metrics(model, set, source.Prompts, tokenizer, batchSize);

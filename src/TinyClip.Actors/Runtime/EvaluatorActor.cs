@@ -75,7 +75,7 @@ public sealed class EvaluatorActor : ReceiveActor
             model.to(_device);
             var progress = new EvaluationProgressMeter(_source.ExpectedSamples, _settings.ProgressInterval,
                 p => _monitor.Tell(new EvaluationProgressed(request.Stage, request.Step, p)));
-            return CheckpointEvaluator.Evaluate(model, _source, _tokenizer, _settings.BatchSize, _settings.ReadAheadBatches, progress);
+            return CheckpointEvaluator.Evaluate(model, _source, _tokenizer, _settings.BatchSize, _settings.ReadAheadBatches, _settings.CompactHeapEveryBatches, progress);
         }
         catch (Exception e)
         {

@@ -77,6 +77,7 @@ public class SettingsTests
     [InlineData("tinyclip.eval.read-ahead-batches=0", "tinyclip.eval.read-ahead-batches")]
     [InlineData("tinyclip.eval.progress-interval=0s", "tinyclip.eval.progress-interval")]
     [InlineData("tinyclip.eval.batch-size=0", "tinyclip.eval.batch-size")]
+    [InlineData("tinyclip.eval.compact-heap-every-batches=-1", "tinyclip.eval.compact-heap-every-batches")]
     public void Bad_evaluation_settings_are_rejected_with_the_key_named(string setting, string key)
     {
         var error = Assert.Throws<InvalidSettingException>(() => RunSettings.Read(Plan(TwoStages, setting)));

@@ -71,8 +71,8 @@ public sealed class LabelledSetEvaluationTests : IDisposable
         var fromFolder = EvaluationSource.OpenImageFolder(folder, Prompts, DataSettingsConfig.Reference, _tokenizer, 0, new QuarantineLog());
         var fromParquet = await EvaluationSource.OpenAsync([parquet], Prompts, DataSettingsConfig.Reference, _tokenizer, 0, new QuarantineLog());
 
-        var folderMetrics = CheckpointEvaluator.Evaluate(model, fromFolder, _tokenizer, batchSize: 5, readAheadBatches: 2);
-        var parquetMetrics = CheckpointEvaluator.Evaluate(model, fromParquet, _tokenizer, batchSize: 5, readAheadBatches: 2);
+        var folderMetrics = CheckpointEvaluator.Evaluate(model, fromFolder, _tokenizer, batchSize: 5, readAheadBatches: 2, compactHeapEveryBatches: 0);
+        var parquetMetrics = CheckpointEvaluator.Evaluate(model, fromParquet, _tokenizer, batchSize: 5, readAheadBatches: 2, compactHeapEveryBatches: 0);
 
         Assert.False(fromParquet.HasCaptions);
         Assert.Equal(["samples", "zero_shot_mean_per_class_recall", "zero_shot_top1", "zero_shot_top5"], folderMetrics.Keys.Order());
@@ -96,7 +96,7 @@ public sealed class LabelledSetEvaluationTests : IDisposable
         var noClasses = await Assert.ThrowsAsync<DataConfigurationException>(() =>
             EvaluationSource.OpenAsync([parquet], null, DataSettingsConfig.Reference, _tokenizer, 0, new QuarantineLog()));
         var source = await EvaluationSource.OpenAsync([parquet], Prompts, DataSettingsConfig.Reference, _tokenizer, 0, new QuarantineLog());
-        var label = Assert.Throws<InvalidDataException>(() => CheckpointEvaluator.Evaluate(model, source, _tokenizer, batchSize: 5, readAheadBatches: 1));
+        var label = Assert.Throws<InvalidDataException>(() => CheckpointEvaluator.Evaluate(model, source, _tokenizer, batchSize: 5, readAheadBatches: 1, compactHeapEveryBatches: 0));
 
         Assert.Contains("has 4 class subfolders but 1000 class names were given", count.Message);
         Assert.StartsWith("the evaluation data has labelled images without captions, and no class names were given", noClasses.Message);

@@ -1,5 +1,6 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Evaluation;
 using TinyClip.Actors.Tests.Feeding;
 using TinyClip.Configuration;
@@ -66,7 +67,8 @@ public sealed class LargeSetTests : IDisposable
         {
             // Batches of 16 (9.6 MB of float pixels) stay below glibc's largest mmap threshold (32 MB): larger ones are
             // mapped afresh and page-faulted in for every batch, which made this test 15 times slower on a 2-core VM.
-            metrics = CheckpointEvaluator.Evaluate(model, source, tokenizer, batchSize: 16, readAheadBatches: 2);
+            metrics = CheckpointEvaluator.Evaluate(model, source, tokenizer, batchSize: 16, readAheadBatches: 2,
+                compactHeapEveryBatches: EvalSettings.Reference.CompactHeapEveryBatches);
             growth = memory.Peak - memory.Start;
         }
 

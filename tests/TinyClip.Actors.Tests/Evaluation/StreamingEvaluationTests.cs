@@ -59,7 +59,7 @@ public sealed class StreamingEvaluationTests : IDisposable
         Assert.True(streamed.Image.allclose(reference.Image, rtol: 0, atol: 1e-6), "image embeddings differ by more than 1e-6");
         Assert.True(streamed.Text!.allclose(reference.Text!, rtol: 0, atol: 1e-6), "text embeddings differ by more than 1e-6");
 
-        var metrics = CheckpointEvaluator.Evaluate(model, source, _tokenizer, BatchSize, readAheadBatches: 2);
+        var metrics = CheckpointEvaluator.Evaluate(model, source, _tokenizer, BatchSize, readAheadBatches: 2, compactHeapEveryBatches: 1);
         var expected = CheckpointEvaluator.Metrics(model, reference, source.Prompts, _tokenizer, batchSize: 1000);
         Assert.Equal(expected.OrderBy(kv => kv.Key).Select(kv => kv.Key), metrics.OrderBy(kv => kv.Key).Select(kv => kv.Key));
         foreach (var (name, value) in expected)
@@ -90,7 +90,7 @@ public sealed class StreamingEvaluationTests : IDisposable
         var source = await OpenAsync(withClasses: false, maxSamples: 13);
         using var model = ClipModel.Create(ClipPresets.Get("tiny-test"), seed: 3);
 
-        var metrics = CheckpointEvaluator.Evaluate(model, source, _tokenizer, BatchSize, readAheadBatches: 1);
+        var metrics = CheckpointEvaluator.Evaluate(model, source, _tokenizer, BatchSize, readAheadBatches: 1, compactHeapEveryBatches: 0);
 
         Assert.Equal(new[] { "i2t_r1", "i2t_r10", "i2t_r5", "samples", "t2i_r1", "t2i_r10", "t2i_r5", "val_loss" }, metrics.Keys.Order());
         Assert.Equal(13, metrics["samples"]);
