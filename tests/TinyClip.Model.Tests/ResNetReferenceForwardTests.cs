@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace TinyClip.Model.Tests;
 
 /// <summary>
-/// The ModifiedResNet image tower against a naive float64 re-implementation of OpenCLIP's math, written from the
+/// The ModifiedResNet image tower (forward and gradients) against a naive float64 re-implementation of OpenCLIP's math, written from the
 /// state dict: convolutions as sums over kernel offsets, BatchNorm from its formula (running statistics in eval
 /// mode, batch statistics and the running-statistics update in train mode), pools as reshaped means, and the
 /// attention pool head by head. Every weight and statistic is random (a fresh model has bn3 scales of zero, which
@@ -142,6 +142,63 @@ public class ResNetReferenceForwardTests
         Assert.Equal(batches, after["visual.bn1.num_batches_tracked"].item<long>());
         if (!training)
             Assert.True(TestModels.BitwiseEqual(after["visual.layer1.0.bn1.running_mean"], before["visual.layer1.0.bn1.running_mean"]));
+    }
+
+    /// <summary>
+    /// Gradients of the image tower in train mode (BatchNorm on batch statistics) against autograd through the float64
+    /// reference, for the images and every image-tower parameter. The tiny tower's 3x3 convolutions have 8 output
+    /// channels: on the CPU, libtorch's oneDNN path pads such channels to its vector width when it computes a
+    /// convolution's input gradient in the NCHW layout and reads the padding uninitialised, so the gradients came out
+    /// different from run to run, often NaN. The backward runs again after memory is freed full of NaN, and must repeat
+    /// bitwise.
+    /// </summary>
+    [Fact]
+    public void Image_tower_gradients_match_the_naive_reference_and_repeat_bitwise()
+    {
+        using var scope = NewDisposeScope();
+        var config = Config;
+        using var model = TestModels.Randomised(config);
+        model.train();
+        var reference = model.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.is_floating_point() ? kv.Value.to(float64).requires_grad_() : kv.Value);
+        var images = TestModels.Images(config, 3, 43);
+        using var g = new Generator(44);
+        var outputWeights = randn([3, config.EmbedDim], generator: g);
+        var referenceImages = images.to(float64).requires_grad_();
+        (Reference(reference, config, referenceImages, training: true, []) * outputWeights.to(float64)).sum().backward();
+        var visual = model.named_parameters().Where(p => p.name.StartsWith("visual.", StringComparison.Ordinal)).ToList();
+
+        Dictionary<string, Tensor> Gradients()
+        {
+            model.zero_grad();
+            var input = images.clone().requires_grad_();
+            (model.EncodeImage(input) * outputWeights).sum().backward();
+            var result = visual.ToDictionary(p => p.name, p => p.parameter.grad!.clone());
+            result["images"] = input.grad!;
+            return result;
+        }
+
+        var first = Gradients();
+        Assert.Equal(visual.Count + 1, first.Count);
+        foreach (var (name, gradient) in first)
+        {
+            var expected = name == "images" ? referenceImages.grad! : reference[name].grad!;
+            double difference = (gradient.to(float64) - expected).abs().max().item<double>(), scale = expected.abs().max().item<double>();
+            // A key bias adds the same q.b to each of a query's logits, which the softmax ignores: its gradient is zero
+            // (rounding in both), so it is held to its weight's scale.
+            if (name == "visual.attnpool.k_proj.bias")
+                scale = reference["visual.attnpool.k_proj.weight"].grad!.abs().max().item<double>();
+            Assert.True(scale > 0, $"{name}: the reference gradient is zero, which would hide a wrong one");
+            // float32 against float64 through 25 convolutions and BatchNorm's batch statistics.
+            Assert.True(difference <= 1e-4 * scale, $"{name}: max difference {difference} of gradients up to {scale}");
+        }
+        for (int run = 0; run < 3; run++)
+        {
+            foreach (long size in new long[] { 1 << 10, 1 << 14, 1 << 18, 1 << 20 })
+                using (var freed = empty([size])) freed.FillInPlace(double.NaN);
+            var again = Gradients();
+            foreach (var (name, gradient) in first)
+                Assert.True(TestModels.BitwiseEqual(gradient, again[name]), $"{name} differs in run {run + 2}");
+        }
     }
 
     [Fact]

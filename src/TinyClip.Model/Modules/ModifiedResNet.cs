@@ -80,11 +80,22 @@ public sealed class ModifiedResNet : ImageTower
             throw new NotSupportedException("structured masks (automatic inheritance) cover transformer towers; a ModifiedResNet image tower has none");
         using var scope = NewDisposeScope();
         EnsureImageShape(images);
-        var x = nn.functional.relu(bn1.forward(conv1.forward(images)));
+        var x = nn.functional.relu(bn1.forward(conv1.forward(InConvolutionLayout(images))));
         x = nn.functional.relu(bn2.forward(conv2.forward(x)));
         x = nn.functional.relu(bn3.forward(conv3.forward(x)));
         x = nn.functional.avg_pool2d(x, 2);
         foreach (var block in Stages().SelectMany(s => s)) x = block.Forward(x);
         return attnpool.Forward(x).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// On the CPU, <paramref name="images"/> in the channels-last layout (NHWC strides, the same NCHW shape); every
+    /// convolution, BatchNorm, ReLU and pool after it keeps that layout. In the NCHW layout, libtorch 2.10's oneDNN
+    /// convolutions pad a channel count that is not a multiple of the vector width (16 floats with AVX-512) and read
+    /// that padding uninitialised when they compute a convolution's input gradient: a 3x3 convolution with, say, 8 or
+    /// 24 output channels then gave gradients that changed from run to run, often NaN. Channels-last takes oneDNN's
+    /// unpadded path. Other devices keep their own layout.
+    /// </summary>
+    static Tensor InConvolutionLayout(Tensor images) =>
+        images.device_type == DeviceType.CPU ? images.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : images;
 }

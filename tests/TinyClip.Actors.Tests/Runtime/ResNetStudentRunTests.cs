@@ -52,6 +52,8 @@ public sealed class ResNetStudentRunTests : IDisposable
         Assert.Equal(4L, studentState["visual.layer1.0.bn1.num_batches_tracked"].item<long>());
         // ... and its running statistics moved away from the teacher's channels it started from.
         Assert.NotEqual(teacherState["visual.bn1.running_mean"].narrow(0, 0, 2).data<float>().ToArray(), studentState["visual.bn1.running_mean"].data<float>().ToArray());
+        // Every weight and statistic of both is a number (NaN gradients of the CPU convolutions once made them NaN).
+        Assert.All(teacherState.Concat(studentState), entry => Assert.False(entry.Value.isnan().any().item<bool>(), entry.Key));
     }
 
     public void Dispose()
