@@ -154,20 +154,22 @@ public sealed class TrainerCore : IDisposable
         double gradientNorm = double.NaN;
         var maskProgress = result.IsFinite ? _masks?.AddPenalty(Step) : null;
         bool stop = result.IsFinite ? ReduceGradients(exchange, stopRequested) : AgreeOnStop(stopRequested);
-        if (result.IsFinite)
+        // The norm is taken of the summed gradients, so every trainer of the group sees the same one and skips with the others.
+        if (result.IsFinite) gradientNorm = GradientClipping.ClipGlobalNorm(_trainable, Stage.Optimization.GradientClip);
+        bool skipped = !double.IsFinite(gradientNorm);
+        if (!skipped)
         {
             _nonFiniteInRow = 0;
-            gradientNorm = GradientClipping.ClipGlobalNorm(_trainable, Stage.Optimization.GradientClip);
             Optimizer.Step(learningRate);
             _masks?.Step();
             _step.Objective.ConstrainStudentLogitScale(Student.LogitScale);
         }
         else if (++_nonFiniteInRow >= _setup.MaxNonFiniteStepsInRow)
         {
-            throw new NonFiniteLossException($"{_nonFiniteInRow} steps in a row had a non-finite loss (last at step {Step} of stage '{Stage.Name}')");
+            throw new NonFiniteLossException($"{_nonFiniteInRow} steps in a row had a non-finite loss or gradient (last at step {Step} of stage '{Stage.Name}')");
         }
         Step++;
-        return new StepReport(Step, result.Loss, result.Distill, result.Clip, learningRate, gradientNorm, !result.IsFinite, stop, maskProgress);
+        return new StepReport(Step, result.Loss, result.Distill, result.Clip, learningRate, gradientNorm, skipped, stop, maskProgress);
     }
 
     /// <summary>The local batch in one forward and backward: every activation of both passes held at once.</summary>

@@ -1,6 +1,7 @@
 using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
+using TinyClip.Model;
 using static TorchSharp.torch;
 
 namespace TinyClip.Actors.Tests.Training;
@@ -38,6 +39,29 @@ public sealed class NonFiniteLossTests : IDisposable
         core.Train(TrainingFixtures.Batch(4, 4), false);
         var error = Assert.Throws<NonFiniteLossException>(() => core.Train(TrainingFixtures.Batch(5, 4), false));
         Assert.Contains("3 steps in a row", error.Message);
+    }
+
+    [Fact]
+    public void A_finite_loss_with_non_finite_gradients_is_skipped_without_an_update()
+    {
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
+        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize,
+            KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 2, AllowPickle: false);
+        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        // A logit scale of 85 (exp 8e36) keeps the loss finite (about 8e35 here), but the gradients overflow float32.
+        using (no_grad()) core.Student.LogitScale.FillInPlace(85);
+        var before = core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+
+        var skipped = core.Train(TrainingFixtures.Batch(0, 4), false);
+
+        Assert.True(double.IsFinite(skipped.Loss), $"loss {skipped.Loss}");
+        Assert.False(double.IsFinite(skipped.GradientNorm), $"gradient norm {skipped.GradientNorm}");
+        Assert.True(skipped.Skipped);
+        Assert.Equal(1, core.Step);
+        foreach (var (name, values) in core.Student.StateDictForSave()) Assert.Equal(before[name], values.data<float>().ToArray());
+        // It counts towards the limit of non-finite steps in a row like a non-finite loss.
+        var error = Assert.Throws<NonFiniteLossException>(() => core.Train(TrainingFixtures.Batch(1, 4), false));
+        Assert.Contains("2 steps in a row", error.Message);
     }
 
     public void Dispose()
