@@ -13,10 +13,7 @@ public sealed class NonFiniteLossTests : IDisposable
     [Fact]
     public void Non_finite_steps_are_skipped_without_an_update_and_too_many_in_a_row_stop_the_stage()
     {
-        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
-        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize,
-            KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
-        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        using var core = Teacher(maxNonFiniteStepsInRow: 3);
         // Pixels are bytes, so a non-finite loss is provoked through the student: its logit scale made NaN for a step.
         var scale = core.Student.LogitScale;
         var finiteScale = scale.data<float>()[0];
@@ -24,13 +21,13 @@ public sealed class NonFiniteLossTests : IDisposable
 
         Assert.False(core.Train(TrainingFixtures.Batch(0, 4), false).Skipped);
         SetScale(float.NaN);
-        var before = core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+        var before = Weights(core);
         var skipped = core.Train(TrainingFixtures.Batch(1, 4), false);
         Assert.True(skipped.Skipped);
         Assert.True(double.IsNaN(skipped.Loss));
         Assert.Equal(2, core.Step); // the batch is consumed; the schedule moves on
         Assert.Equal(2, core.Cursor.GlobalBatch);
-        foreach (var (name, values) in core.Student.StateDictForSave()) Assert.Equal(before[name], values.data<float>().ToArray());
+        Assert.Equal(before, Weights(core));
 
         SetScale(finiteScale);
         Assert.False(core.Train(TrainingFixtures.Batch(2, 4), false).Skipped); // a finite step resets the count
@@ -44,13 +41,10 @@ public sealed class NonFiniteLossTests : IDisposable
     [Fact]
     public void A_finite_loss_with_non_finite_gradients_is_skipped_without_an_update()
     {
-        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
-        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize,
-            KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 2, AllowPickle: false);
-        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        using var core = Teacher(maxNonFiniteStepsInRow: 2);
         // A logit scale of 85 (exp 8e36) keeps the loss finite (about 8e35 here), but the gradients overflow float32.
         using (no_grad()) core.Student.LogitScale.FillInPlace(85);
-        var before = core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
+        var before = Weights(core);
 
         var skipped = core.Train(TrainingFixtures.Batch(0, 4), false);
 
@@ -58,11 +52,22 @@ public sealed class NonFiniteLossTests : IDisposable
         Assert.False(double.IsFinite(skipped.GradientNorm), $"gradient norm {skipped.GradientNorm}");
         Assert.True(skipped.Skipped);
         Assert.Equal(1, core.Step);
-        foreach (var (name, values) in core.Student.StateDictForSave()) Assert.Equal(before[name], values.data<float>().ToArray());
+        Assert.Equal(before, Weights(core));
         // It counts towards the limit of non-finite steps in a row like a non-finite loss.
         var error = Assert.Throws<NonFiniteLossException>(() => core.Train(TrainingFixtures.Batch(1, 4), false));
         Assert.Contains("2 steps in a row", error.Message);
     }
+
+    private TrainerCore Teacher(int maxNonFiniteStepsInRow)
+    {
+        var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
+        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize,
+            KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: maxNonFiniteStepsInRow, AllowPickle: false);
+        return TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+    }
+
+    private static Dictionary<string, float[]> Weights(TrainerCore core) =>
+        core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
 
     public void Dispose()
     {
