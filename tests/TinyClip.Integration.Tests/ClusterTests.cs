@@ -22,7 +22,6 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     /// <summary>Fast failure detection for tests on loopback: a crashed node is downed about 5 s after it died.</summary>
     private const string FastDowning = """
         cluster { min-trainer-nodes = 2, registration-interval = 500ms, leave-timeout = 20s }
-        training.sample-log = on
         """;
 
     private string Config(string extra = "") => Config(extra, postgres.CreateDatabase());
@@ -71,7 +70,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     private string ReferenceRun(string extra = "")
     {
         var reference = Path.Combine(_directory, "reference");
-        TinyRun.RunToEnd(TinyRun.WriteConfig(_directory, TrainRows, "training.sample-log = on" + extra), reference);
+        TinyRun.RunToEnd(TinyRun.WriteConfig(_directory, TrainRows, extra), reference);
         return reference;
     }
 

@@ -188,7 +188,7 @@ public sealed class RandomKillTests(ITestOutputHelper output) : IDisposable
     {
         var directory = Path.Combine(_directory, name);
         Directory.CreateDirectory(directory);
-        return (TinyRun.WriteConfig(directory, TrainRows, "training.sample-log = on"), Path.Combine(directory, "run"));
+        return (TinyRun.WriteConfig(directory, TrainRows), Path.Combine(directory, "run"));
     }
 
     public void Dispose()

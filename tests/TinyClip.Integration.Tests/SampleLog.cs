@@ -2,8 +2,9 @@ using System.Text.Json;
 
 namespace TinyClip.Integration.Tests;
 
-/// <summary>One line of samples-rank&lt;k&gt;.jsonl (tinyclip.training.sample-log): the sample ids one trainer stepped on.</summary>
-public sealed record SampleLogLine(string Stage, long Step, int Generation, int Rank, int Epoch, long[] Samples);
+/// <summary>One line of samples-rank&lt;k&gt;.jsonl (tinyclip.training.sample-log): the sample ids one trainer stepped on,
+/// and digests of the weights it entered the step with and of the bytes it trained on.</summary>
+public sealed record SampleLogLine(string Stage, long Step, int Generation, int Rank, int Epoch, long[] Samples, string Weights, string Inputs);
 
 /// <summary>
 /// What the trainers effectively trained on, read from the per-rank sample logs. A resumed step is logged again, and
@@ -16,10 +17,14 @@ public static class SampleLog
 
     public static SampleLogLine Parse(string line) => JsonSerializer.Deserialize<SampleLogLine>(line, Json)!;
 
+    /// <summary>Every line of a run's sample logs, in the order each rank wrote them.</summary>
+    public static IEnumerable<SampleLogLine> Lines(string runDirectory) =>
+        Directory.GetFiles(runDirectory, "samples-rank*.jsonl").SelectMany(File.ReadLines).Where(line => line.Length > 0).Select(Parse);
+
     /// <summary>Per stage, per step: the epoch and the global batch (rank 0's slice, then rank 1's, ...).</summary>
     public static Dictionary<string, SortedDictionary<long, (int Epoch, long[] Samples)>> EffectiveHistory(string runDirectory)
     {
-        var lines = Directory.GetFiles(runDirectory, "samples-rank*.jsonl").SelectMany(File.ReadLines).Select(Parse).ToList();
+        var lines = Lines(runDirectory).ToList();
         var history = new Dictionary<string, SortedDictionary<long, (int Epoch, long[] Samples)>>();
         foreach (var step in lines.GroupBy(l => (l.Stage, l.Step)))
         {
@@ -28,6 +33,9 @@ public static class SampleLog
             Assert.True(slices.Select(s => s.Rank).SequenceEqual(Enumerable.Range(0, slices.Count)),
                 $"{step.Key.Stage} step {step.Key.Step}: ranks {string.Join(",", slices.Select(s => s.Rank))} logged it in generation {newest}");
             Assert.True(slices.All(s => s.Epoch == slices[0].Epoch), $"{step.Key.Stage} step {step.Key.Step}: ranks disagree on the epoch");
+            // Data-parallel replicas: every rank enters a step with the same weights.
+            Assert.True(slices.All(s => s.Weights == slices[0].Weights),
+                $"{step.Key.Stage} step {step.Key.Step}: ranks entered with other weights: {string.Join(", ", slices.Select(s => s.Weights))}");
             var steps = history.TryGetValue(step.Key.Stage, out var known) ? known : history[step.Key.Stage] = new();
             steps[step.Key.Step] = (slices[0].Epoch, slices.SelectMany(s => s.Samples).ToArray());
         }

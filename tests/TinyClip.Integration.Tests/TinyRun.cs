@@ -5,7 +5,8 @@ using TinyClip.Model;
 
 namespace TinyClip.Integration.Tests;
 
-/// <summary>A complete two-stage plan sized to run in seconds: synthetic 32 px data, tiny-test teacher and student, two CPU trainers.</summary>
+/// <summary>A complete two-stage plan sized to run in seconds: synthetic 32 px data, tiny-test teacher and student, two CPU
+/// trainers, sample logs on.</summary>
 public static class TinyRun
 {
     public const long TeacherSteps = 12, DistillSteps = 12;
@@ -28,7 +29,7 @@ public static class TinyRun
               synthetic-data { generate = on, directory = "{{Path.Combine(directory, "data")}}", train = {{trainSamples}}, val = 64, image-size = 32 }
               tokenizer.vocabulary-size = 600
               checkpoint { every-steps = 2, keep-last = 3 }
-              training.log-every-steps = 1
+              training { log-every-steps = 1, sample-log = on }
               eval.max-samples = 64
               plan {
                 stages = [teacher, distill]
@@ -110,10 +111,32 @@ public static class TinyRun
         var parted = expected.Keys.Order().FirstOrDefault(step => actual.TryGetValue(step, out var a) && !a.Equals(expected[step]));
         var steps = parted == 0 ? "every logged step agrees in loss and gradient norm"
             : $"step {parted} is the first to differ: loss {expected[parted].Loss:R} vs {actual[parted].Loss:R}, gradient norm {expected[parted].GradNorm:R} vs {actual[parted].GradNorm:R}";
-        return $"{steps}; steps trained again: {RepeatedSteps(expectedRun, stage)} vs {RepeatedSteps(actualRun, stage)}; " +
+        return $"{steps}; {FirstDifferingDigests(expectedRun, actualRun, stage)}; " +
+               $"steps trained again: {RepeatedSteps(expectedRun, stage)} vs {RepeatedSteps(actualRun, stage)}; " +
                $"quarantined: {QuarantinedRows(expectedRun)} vs {QuarantinedRows(actualRun)}; " +
                $"same learned tokenizer: {SameFile(expectedRun, actualRun, Path.Combine("tokenizer", "merges.txt"))}";
     }
+
+    /// <summary>
+    /// From the sample logs' digests (each step's last attempt per rank): the first step a trainer entered with other
+    /// weights, and the first it trained on other bytes. Equal weights and bytes at the step whose loss differs mean
+    /// the same computation gave another result.
+    /// </summary>
+    private static string FirstDifferingDigests(string expectedRun, string actualRun, string stage)
+    {
+        var expected = Digests(expectedRun, stage);
+        var actual = Digests(actualRun, stage);
+        if (expected.Count == 0 || actual.Count == 0) return "no sample-log digests";
+        string First(Func<SampleLogLine, string> digest)
+        {
+            var key = expected.Keys.Order().FirstOrDefault(k => actual.TryGetValue(k, out var a) && digest(a) != digest(expected[k]));
+            return key == default ? "none" : $"step {key.Step} (rank {key.Rank})";
+        }
+        return $"first step entered with other weights: {First(l => l.Weights)}, first trained on other bytes: {First(l => l.Inputs)}";
+    }
+
+    private static Dictionary<(long Step, int Rank), SampleLogLine> Digests(string runDirectory, string stage) =>
+        SampleLog.Lines(runDirectory).Where(l => l.Stage == stage).GroupBy(l => (l.Step, l.Rank)).ToDictionary(g => g.Key, g => g.Last());
 
     /// <summary>The last logged loss and gradient norm of every step of <paramref name="stage"/> (a retried step's last attempt).</summary>
     private static Dictionary<long, (double Loss, double GradNorm)> TrainingSteps(string runDirectory, string stage) =>

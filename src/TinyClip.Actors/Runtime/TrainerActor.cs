@@ -92,6 +92,7 @@ public sealed class TrainerActor : ReceiveActor
                 {
                     stage = stage.Name, step = core.Step + 1, generation = run.Setup.Assignment.Generation, rank = run.Setup.Rank,
                     epoch = core.Cursor.Epoch, samples = slice.SampleIds,
+                    weights = StepFingerprint.Weights(core.Student), inputs = StepFingerprint.Inputs(slice),
                 }) + "\n");
             var report = core.Train(slice, run.Stop.IsRequested);
             _stepsSinceClock++;
