@@ -151,11 +151,10 @@ public sealed class TrainerCore : IDisposable
         var result = micro == b ? WholeBatchStep(slice, masks, exchange) : CachedGradientStep(slice, masks, micro, exchange);
 
         double learningRate = _schedule.At(Step);
-        double gradientNorm = double.NaN;
         var maskProgress = result.IsFinite ? _masks?.AddPenalty(Step) : null;
         bool stop = result.IsFinite ? ReduceGradients(exchange, stopRequested) : AgreeOnStop(stopRequested);
         // The norm is taken of the summed gradients, so every trainer of the group sees the same one and skips with the others.
-        if (result.IsFinite) gradientNorm = GradientClipping.ClipGlobalNorm(_trainable, Stage.Optimization.GradientClip);
+        double gradientNorm = result.IsFinite ? GradientClipping.ClipGlobalNorm(_trainable, Stage.Optimization.GradientClip) : double.NaN;
         bool skipped = !double.IsFinite(gradientNorm);
         if (!skipped)
         {
