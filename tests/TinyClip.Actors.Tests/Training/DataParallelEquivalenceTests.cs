@@ -38,8 +38,14 @@ public sealed class DataParallelEquivalenceTests : IDisposable
                 using var core = TrainerCore.Create(setup, group.Members[rank]);
                 for (long g = 0; g < steps; g++)
                 {
-                    var report = core.Train(TrainingFixtures.Batch(g, batchSize).SliceFor(rank, worldSize), stopRequested: false);
-                    Assert.False(report.Skipped);
+                    StepReport? report = null;
+                    var outside = TrainerDisposeScopeTests.CreatedOutsideScopes(() =>
+                        report = core.Train(TrainingFixtures.Batch(g, batchSize).SliceFor(rank, worldSize), stopRequested: false));
+                    Assert.False(report!.Skipped);
+                    // Every temporary of a step lives in a dispose scope (see TrainerDisposeScopeTests); only the prune
+                    // step creates tensors outside one: the pruned student's parameters, which outlive the step.
+                    long expected = report.Pruned is null ? 0 : core.Student.parameters().Count();
+                    Assert.True(outside == expected, $"step {g + 1} of rank {rank} created {outside} tensors outside any dispose scope, not {expected}");
                     if (g == 0 && rank == 0)
                         foreach (var (name, parameter) in core.Student.named_parameters().Concat(core.MaskParameters()))
                             if (parameter.grad is { } grad) firstGradients[name] = grad.data<float>().ToArray();
