@@ -18,20 +18,24 @@ public sealed class CheckpointCadenceBenchmark : IBenchmark
     {
         int steps = options.Pick(6, 60);
         int repeats = options.Pick(1, Math.Min(5, options.Repeats));
-        // libtorch on one thread leaves a core to the writer, as a trainer on a GPU leaves its CPU; on every core the
-        // writer's copying and hashing compete with libtorch's threads for the cores.
-        var threadCounts = new[] { 1, TrainingThread.LibTorchThreads() }.Distinct().ToList();
+        // On the CPU, libtorch on one thread leaves a core to the writer, as a trainer on a GPU leaves its CPU; on every
+        // core the writer's copying and hashing compete with libtorch's threads for the cores. On a GPU the step runs
+        // on the device and one CPU thread suffices.
+        bool onCpu = options.Device == "cpu";
+        var threadCounts = onCpu ? new[] { 1, TrainingThread.LibTorchThreads() }.Distinct().ToList() : [1];
+        var threadsMeasured = onCpu
+            ? $"Measured with libtorch on 1 thread (a core left for the writer, as on a GPU machine where the trainer's CPU mostly waits) and on {TrainingThread.LibTorchThreads()} (every core)."
+            : $"The trainer computes on {options.Device} (libtorch on 1 CPU thread).";
         using var scratch = new TempDirectory("checkpoints");
         var (train, tokenizer) = await PreparedShards.WriteAsync(scratch, Rows, ImageSize, RowGroupSize, cancellationToken);
 
         var section = new BenchmarkSection("14. Checkpoints beside training",
-            $"*Every step*: `RunHost.RunAsync` with a one-stage teacher plan ({Model}, batch {BatchSize}, {steps} steps, one CPU trainer, " +
+            $"*Every step*: `RunHost.RunAsync` with a one-stage teacher plan ({Model}, batch {BatchSize}, {steps} steps, one trainer on {options.Device}, " +
             $"SQLite journal) on {Rows} synthetic {ImageSize} px samples, `checkpoint.every-steps = 1`: rank 0 copies its state and a background writer writes, " +
             "hashes and fsyncs both checkpoint files, prunes, then sends the commit event; the next checkpoint waits for the previous write. " +
             $"*Every {Rare:N0} steps*: the same plan with `checkpoint.every-steps = {Rare}` (no checkpoint within the run). samples/s is the trainer's own figure from " +
             "the `StageCompleted` event (it includes waiting for the last write). A fresh temporary run directory per run; " +
-            $"{repeats} repeat(s), the two cadences alternating; ratio per repeat. Measured with libtorch on 1 thread (a core left for the writer, as " +
-            $"on a GPU machine where the trainer's CPU mostly waits) and on {TrainingThread.LibTorchThreads()} (every core). Target: ratio >= {Target}.")
+            $"{repeats} repeat(s), the two cadences alternating; ratio per repeat. {threadsMeasured} Target: ratio >= {Target}.")
             .Columns("libtorch threads", "checkpoint every", "samples/s", "checkpoint size (both files)", "every step / every 1,000");
         foreach (var threads in threadCounts)
         {
@@ -43,7 +47,10 @@ public sealed class CheckpointCadenceBenchmark : IBenchmark
                 foreach (var (every, results) in new[] { (1L, everyStep), (Rare, rare) })
                 {
                     var runDirectory = scratch.Sub($"run-{threads}-{every}-{r}");
-                    var plan = new OneStagePlan(runDirectory, train, Model, BatchSize, steps, threads) { TokenizerPath = tokenizer, CheckpointEverySteps = every };
+                    var plan = new OneStagePlan(runDirectory, train, Model, BatchSize, steps, threads)
+                    {
+                        TokenizerPath = tokenizer, CheckpointEverySteps = every, Device = options.Device,
+                    };
                     results.Add(await ActorRun.SamplesPerSecondAsync(plan, cancellationToken));
                     var checkpoints = Path.Combine(runDirectory, "checkpoints", "teacher");
                     if (every == 1) checkpointBytes = Directory.GetFiles(checkpoints, $"step-{steps - 1}.*safetensors").Sum(f => new FileInfo(f).Length);

@@ -10,12 +10,14 @@ public sealed record OneStagePlan(string RunDirectory, string TrainPath, string 
 {
     public string TokenizerPath { get; init; } = "";
     public long CheckpointEverySteps { get; init; } = 1_000_000;
+    /// <summary>The trainer's libtorch device.</summary>
+    public string Device { get; init; } = "cpu";
     public int LogEverySteps { get; init; } = 10;
 
     public string ToHocon() => $$"""
         tinyclip {
           run { name = bench, dir = {{Quote(RunDirectory)}}, seed = 42 }
-          devices = ["cpu"]
+          devices = [{{Quote(Device)}}]
           threads-per-trainer = {{Threads}}
           data.train-paths = [{{Quote(TrainPath)}}]
           tokenizer { path = {{Quote(TokenizerPath)}}, vocabulary-size = 1024 }
