@@ -1,5 +1,3 @@
-using TinyClip.Data.Ordering;
-using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Runtime;
 using TinyClip.Actors.Training;
@@ -26,9 +24,7 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
     private (string File, IReadOnlyList<TowerStructure> Kept) RunStage(StageSpec stage, string init, string teacher)
     {
         var assignment = TrainingFixtures.Assignment(stage, teacher) with { StudentInit = init };
-        var setup = new TrainerSetup(assignment, 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
-        var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(30));
-        using var core = TrainerCore.Create(setup, group.Members[0]);
+        using var core = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(assignment, _directory, 100));
         IReadOnlyList<TowerStructure>? kept = null;
         for (long g = 0; g < stage.Steps; g++)
         {
@@ -71,10 +67,8 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
         var stage = AutoStage("auto", 0, 0.3, 24, 8, 16, 0.1);
         Dictionary<string, float[]> Run(int? checkpointAt)
         {
-            var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(30));
             var assignment = TrainingFixtures.Assignment(stage, teacher) with { StudentInit = teacher };
-            TrainerSetup Setup(StageAssignment a, Cursor start) => new(a, 0, 1, start, true, "cpu", _directory, TrainingFixtures.VocabularySize, 3, 100, false);
-            var core = TrainerCore.Create(Setup(assignment, TrainingFixtures.Start), group.Members[0]);
+            var core = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(assignment, _directory, 100));
             var checkpoints = new StageCheckpoints(_directory, stage.Name, 3);
             for (long g = 0; g < stage.Steps; g++)
             {
@@ -93,7 +87,7 @@ public sealed class AutoStageTests(ITestOutputHelper output) : IDisposable
                 var resumeFrom = new CheckpointRef(checkpoints.StudentPath(core.Step), sha, core.Step, core.Cursor);
                 var resume = StageCheckpoints.TryRead(resumeFrom, holders: 1, out var problem);
                 Assert.True(resume is not null, problem);
-                try { core = TrainerCore.Create(Setup(assignment with { ResumeFrom = new[] { resumeFrom } }, resumeFrom.Cursor), group.Members[0], resume); }
+                try { core = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(assignment with { ResumeFrom = new[] { resumeFrom } }, _directory, 100), resume); }
                 finally { resume.Release(); }
                 Assert.Equal(checkpointAt.Value, core.Step);
             }

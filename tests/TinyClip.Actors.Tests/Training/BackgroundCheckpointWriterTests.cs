@@ -1,4 +1,3 @@
-using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
 
@@ -14,9 +13,7 @@ public sealed class BackgroundCheckpointWriterTests : IDisposable
     private TrainerCore TrainedCore(int steps)
     {
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
-        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize,
-            KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
-        var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        var core = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(TrainingFixtures.Assignment(stage, null), _directory));
         for (int g = 0; g < steps; g++) core.Train(TrainingFixtures.Batch(g, 4), false);
         return core;
     }

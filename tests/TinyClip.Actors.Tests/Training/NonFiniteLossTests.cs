@@ -1,4 +1,3 @@
-using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
 using TinyClip.Model;
@@ -61,9 +60,7 @@ public sealed class NonFiniteLossTests : IDisposable
     private TrainerCore Teacher(int maxNonFiniteStepsInRow)
     {
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
-        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory, TrainingFixtures.VocabularySize,
-            KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: maxNonFiniteStepsInRow, AllowPickle: false);
-        return TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        return TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(TrainingFixtures.Assignment(stage, null), _directory, maxNonFiniteStepsInRow));
     }
 
     private static Dictionary<string, float[]> Weights(TrainerCore core) =>

@@ -1,4 +1,3 @@
-using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Runtime;
 using TinyClip.Actors.Training;
@@ -14,13 +13,10 @@ public sealed class ResumeCheckpointTests : IDisposable
     public void Two_trainers_resume_from_one_read_bitwise_as_an_uninterrupted_trainer_without_opening_the_files()
     {
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
-        var group = new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10));
-        TrainerSetup Setup(StageAssignment assignment) => new(assignment, 0, 1, (assignment.ResumeFrom.Count > 0 ? assignment.ResumeFrom[0].Cursor : TrainingFixtures.Start), true, "cpu",
-            _directory, TrainingFixtures.VocabularySize, KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
         static Dictionary<string, float[]> Weights(TrainerCore core) =>
             core.Student.StateDictForSave().ToDictionary(kv => kv.Key, kv => kv.Value.data<float>().ToArray());
 
-        using var uninterrupted = TrainerCore.Create(Setup(TrainingFixtures.Assignment(stage, null)), group.Members[0]);
+        using var uninterrupted = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(TrainingFixtures.Assignment(stage, null), _directory));
         for (int g = 0; g < 3; g++) uninterrupted.Train(TrainingFixtures.Batch(g, 4), false);
         var checkpoints = new StageCheckpoints(_directory, stage.Name, keepLast: 3);
         string sha;
@@ -37,7 +33,7 @@ public sealed class ResumeCheckpointTests : IDisposable
         var resumed = new List<Dictionary<string, float[]>>();
         for (int trainer = 0; trainer < 2; trainer++)
         {
-            using var core = TrainerCore.Create(Setup(TrainingFixtures.Assignment(stage, null, [committed])), group.Members[0], resume);
+            using var core = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(TrainingFixtures.Assignment(stage, null, [committed]), _directory), resume);
             resume.Release();
             Assert.Equal(3, core.Step);
             for (int g = 3; g < 5; g++) core.Train(TrainingFixtures.Batch(g, 4), false);
@@ -55,9 +51,7 @@ public sealed class ResumeCheckpointTests : IDisposable
     public void A_checkpoint_with_an_altered_file_is_refused_with_the_reason(bool alterOptimizer, string reason)
     {
         var stage = TrainingFixtures.Stage(StageKind.Teacher, steps: 10, batchSize: 4);
-        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, null), 0, 1, TrainingFixtures.Start, true, "cpu", _directory,
-            TrainingFixtures.VocabularySize, KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
-        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        using var core = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(TrainingFixtures.Assignment(stage, null), _directory));
         core.Train(TrainingFixtures.Batch(0, 4), false);
         var checkpoints = new StageCheckpoints(_directory, stage.Name, keepLast: 3);
         string sha;

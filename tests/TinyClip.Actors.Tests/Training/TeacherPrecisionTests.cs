@@ -1,4 +1,3 @@
-using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
 using TinyClip.Configuration;
@@ -12,9 +11,11 @@ public sealed class TeacherPrecisionTests : IDisposable
     private double FirstLoss(TeacherPrecision precision)
     {
         var stage = TrainingFixtures.Stage(StageKind.Distill, steps: 4, batchSize: 8);
-        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, TrainingFixtures.SaveTeacher(_directory)), 0, 1, TrainingFixtures.Start, true, "cpu",
-            _directory, TrainingFixtures.VocabularySize, 3, 100, false, TeacherPrecision: precision);
-        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        var setup = TrainingFixtures.LoneSetup(TrainingFixtures.Assignment(stage, TrainingFixtures.SaveTeacher(_directory)), _directory, 100) with
+        {
+            TeacherPrecision = precision,
+        };
+        using var core = TrainingFixtures.LoneTrainer(setup);
         var report = core.Train(TrainingFixtures.Batch(0, 8), stopRequested: false);
         Assert.False(report.Skipped);
         return report.Distill;

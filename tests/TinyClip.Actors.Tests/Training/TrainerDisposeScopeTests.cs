@@ -1,4 +1,3 @@
-using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Training;
 using TorchSharp;
@@ -19,9 +18,7 @@ public sealed class TrainerDisposeScopeTests : IDisposable
     public void The_sample_log_digest_and_a_checkpoint_snapshot_create_no_tensor_outside_a_dispose_scope()
     {
         var stage = TrainingFixtures.Stage(StageKind.Distill, steps: 10, batchSize: 4);
-        var setup = new TrainerSetup(TrainingFixtures.Assignment(stage, TrainingFixtures.SaveTeacher(_directory)), 0, 1, TrainingFixtures.Start, true, "cpu",
-            _directory, TrainingFixtures.VocabularySize, KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: 3, AllowPickle: false);
-        using var core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(10)).Members[0]);
+        using var core = TrainingFixtures.LoneTrainer(TrainingFixtures.LoneSetup(TrainingFixtures.Assignment(stage, TrainingFixtures.SaveTeacher(_directory)), _directory));
         core.Train(TrainingFixtures.Batch(0, 4), false); // the optimiser's moments exist from the first step on
 
         var digest = CreatedOutsideScopes(() => StepFingerprint.Weights(core.Student));

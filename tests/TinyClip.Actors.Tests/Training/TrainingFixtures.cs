@@ -1,5 +1,7 @@
+using TinyClip.Actors.Collectives;
 using TinyClip.Actors.Configuration;
 using TinyClip.Actors.Runtime;
+using TinyClip.Actors.Training;
 using TinyClip.Data.Ordering;
 using TinyClip.Data.Pipeline;
 using TinyClip.Model;
@@ -28,6 +30,18 @@ public static class TrainingFixtures
         ClipCheckpoint.Save(teacher, path);
         return path;
     }
+
+    /// <summary>
+    /// The setup of a lone trainer (rank 0 of 1, on the CPU, writing checkpoints, keeping 3) of
+    /// <paramref name="assignment"/>: it starts where its first resume checkpoint ends, or at <see cref="Start"/>.
+    /// </summary>
+    public static TrainerSetup LoneSetup(StageAssignment assignment, string directory, int maxNonFiniteStepsInRow = 3) => new(
+        assignment, 0, 1, assignment.ResumeFrom.Count > 0 ? assignment.ResumeFrom[0].Cursor : Start, true, "cpu", directory, VocabularySize,
+        KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: maxNonFiniteStepsInRow, AllowPickle: false);
+
+    /// <summary>The trainer of <paramref name="setup"/> in a group of its own, loaded from <paramref name="resume"/> if given.</summary>
+    public static TrainerCore LoneTrainer(TrainerSetup setup, ResumeCheckpoint? resume = null) =>
+        TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromSeconds(30)).Members[0], resume);
 
     /// <summary>Where the fixture's batches start: one lane (batch g holds positions [g*N, (g+1)*N) of it).</summary>
     public static Cursor Start { get; } = Cursor.Start(1);
