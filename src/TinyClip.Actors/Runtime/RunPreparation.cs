@@ -32,11 +32,12 @@ public sealed record PreparedRun(
     string Templates,
     IReadOnlyList<string> Devices,
     IShardFiles TrainShards,
-    RemoteAccess? Remote)
+    RemoteAccess? Remote,
+    int ThreadsPerTrainer)
 {
     /// <summary>The settings of this process's trainers.</summary>
     public WorkerGroupSettings WorkerSettings => new(Devices, RunDirectory, Tokenizer.VocabularySize, Run.CheckpointEverySteps,
-        Run.KeepLastCheckpoints, Run.MaxNonFiniteStepsInRow, Plan.Teacher.AllowPickle, Data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10), Run.SampleLog,
+        Run.KeepLastCheckpoints, Run.MaxNonFiniteStepsInRow, Plan.Teacher.AllowPickle, Data.Stream.BatchesInFlight, TimeSpan.FromMinutes(10), ThreadsPerTrainer, Run.SampleLog,
         Plan.Teacher.Precision, Run.OverlapGradientExchange);
 
     public StageSupervisorSettings SupervisorSettings(string persistenceId) => new(persistenceId, Run.Seed, TrainManifest.ContentHash, Run.Persistence.SnapshotEveryEvents,
@@ -113,7 +114,7 @@ public static class RunPreparation
         var devices = run.Devices ?? (torch.cuda.is_available() ? Enumerable.Range(0, torch.cuda.device_count()).Select(i => $"cuda:{i}").ToList() : new List<string> { "cpu" });
         int threads = run.ThreadsPerTrainer > 0 ? run.ThreadsPerTrainer : Math.Max(1, Environment.ProcessorCount / devices.Count);
         torch.set_num_threads(threads);
-        return new PreparedRun(run, plan, data, runDirectory, trainManifest, tokenizer, quarantine, valPaths, classes, templates, devices, trainShards, remote);
+        return new PreparedRun(run, plan, data, runDirectory, trainManifest, tokenizer, quarantine, valPaths, classes, templates, devices, trainShards, remote, threads);
     }
 
     /// <summary>The run's stored training manifest, checked against this process's files; the first process builds it.</summary>

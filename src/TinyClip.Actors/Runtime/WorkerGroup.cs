@@ -17,6 +17,7 @@ public sealed record WorkerGroupSettings(
     bool AllowPickle,
     int BatchesInFlight,
     TimeSpan CollectiveTimeout,
+    int ThreadsPerTrainer,
     bool SampleLog = false,
     TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32,
     bool OverlapGradientExchange = false);
@@ -104,7 +105,7 @@ public sealed class WorkerGroup : ReceiveActor
         for (int index = 0; index < local.Ranks; index++)
         {
             var setup = new TrainerSetup(verified, local.FirstRank + index, topology.WorldSize, cursor, ReportsProgress: index == 0, _settings.Devices[index], _settings.RunDirectory,
-                _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.SampleLog,
+                _settings.VocabularySize, _settings.KeepLastCheckpoints, _settings.MaxNonFiniteStepsInRow, _settings.AllowPickle, _settings.ThreadsPerTrainer, _settings.SampleLog,
                 _settings.TeacherPrecision, _settings.OverlapGradientExchange);
             _trainers[index].Tell(new StartTraining(_attempt, setup, resume, _collective.Members[index], fanOut.Reader(index), _stop, cadence, _supervisor,
                 _feedCancellation.Token));

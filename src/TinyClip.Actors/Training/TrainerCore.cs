@@ -83,13 +83,15 @@ public sealed class TrainerCore : IDisposable
 
     /// <summary>Builds the stage's student (fresh, inherited, masked, or the pruned model of a checkpoint) and teacher;
     /// with <paramref name="resume"/> (the assignment's verified checkpoint, read once per node) it continues after
-    /// that checkpoint's step, with its weights, optimiser and mask state.</summary>
+    /// that checkpoint's step, with its weights, optimiser and mask state. Called on the thread that will train: it pins
+    /// that thread's libtorch thread count.</summary>
     public static TrainerCore Create(TrainerSetup setup, ICollective collective, ResumeCheckpoint? resume = null)
     {
         var assignment = setup.Assignment;
         var stage = assignment.Stage;
         if (stage.BatchSize < setup.WorldSize)
             throw new InvalidOperationException($"batch size {stage.BatchSize} of stage '{stage.Name}' is smaller than the {setup.WorldSize} trainers");
+        IntraOpThreads.Pin(setup.IntraOpThreads);
         var device = new Device(setup.Device);
         var (student, masks) = StudentFactory.Build(setup, device, resume);
         ClipModel? teacher = null;

@@ -8,6 +8,8 @@ namespace TinyClip.Actors.Training;
 /// <param name="Device">"cpu" or "cuda:N".</param>
 /// <param name="VocabularySize">The run's tokenizer vocabulary (token rows of a student built from scratch).</param>
 /// <param name="Start">Where the first batch starts: the resume checkpoint's cursor, or the stage's start.</param>
+/// <param name="IntraOpThreads">libtorch threads of this trainer's computations (<c>tinyclip.threads-per-trainer</c>,
+/// resolved), pinned on its thread (see <see cref="Training.IntraOpThreads"/>).</param>
 /// <param name="ReportsProgress">This trainer reports each step to its node's monitor (one per node, so every node logs its metrics).</param>
 /// <param name="OverlapGradientExchange">With several trainers, sum the text tower's gradients while the image tower's
 /// backward runs (<c>tinyclip.training.overlap-gradient-exchange</c>); off = one exchange after the whole backward.</param>
@@ -23,6 +25,7 @@ public sealed record TrainerSetup(
     int KeepLastCheckpoints,
     int MaxNonFiniteStepsInRow,
     bool AllowPickle,
+    int IntraOpThreads,
     bool SampleLog = false,
     TeacherPrecision TeacherPrecision = TeacherPrecision.Fp32,
     bool OverlapGradientExchange = false)

@@ -45,7 +45,7 @@ public sealed class WorkerGroupProtocolTests : AkkaTestKit, IDisposable
 
     private IActorRef Group(IStageDataSource data) => Sys.ActorOf(WorkerGroup.Props(
         new WorkerGroupSettings(new[] { "cpu", "cpu" }, _directory, TrainingFixtures.VocabularySize, CheckpointEverySteps: 2,
-            KeepLastCheckpoints: 2, MaxNonFiniteStepsInRow: 5, AllowPickle: false, BatchesInFlight: 2, TimeSpan.FromSeconds(60)),
+            KeepLastCheckpoints: 2, MaxNonFiniteStepsInRow: 5, AllowPickle: false, BatchesInFlight: 2, TimeSpan.FromSeconds(60), ThreadsPerTrainer: 1),
         data, CreateTestProbe().Ref));
 
     /// <summary>The assignment for this process's two trainers alone.</summary>

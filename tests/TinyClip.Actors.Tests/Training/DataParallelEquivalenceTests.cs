@@ -34,7 +34,7 @@ public sealed class DataParallelEquivalenceTests : IDisposable
             try
             {
                 var setup = new TrainerSetup(assignment, rank, worldSize, TrainingFixtures.Start, rank == 0, "cpu", _directory,
-                    TrainingFixtures.VocabularySize, 3, 100, false, OverlapGradientExchange: overlapGradientExchange);
+                    TrainingFixtures.VocabularySize, 3, 100, false, IntraOpThreads: 1, OverlapGradientExchange: overlapGradientExchange);
                 using var core = TrainerCore.Create(setup, group.Members[rank]);
                 for (long g = 0; g < steps; g++)
                 {

@@ -32,12 +32,12 @@ public static class TrainingFixtures
     }
 
     /// <summary>
-    /// The setup of a lone trainer (rank 0 of 1, on the CPU, writing checkpoints, keeping 3) of
+    /// The setup of a lone trainer (rank 0 of 1, on the CPU with one libtorch thread, writing checkpoints, keeping 3) of
     /// <paramref name="assignment"/>: it starts where its first resume checkpoint ends, or at <see cref="Start"/>.
     /// </summary>
     public static TrainerSetup LoneSetup(StageAssignment assignment, string directory, int maxNonFiniteStepsInRow = 3) => new(
         assignment, 0, 1, assignment.ResumeFrom.Count > 0 ? assignment.ResumeFrom[0].Cursor : Start, true, "cpu", directory, VocabularySize,
-        KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: maxNonFiniteStepsInRow, AllowPickle: false);
+        KeepLastCheckpoints: 3, MaxNonFiniteStepsInRow: maxNonFiniteStepsInRow, AllowPickle: false, IntraOpThreads: 1);
 
     /// <summary>The trainer of <paramref name="setup"/> in a group of its own, loaded from <paramref name="resume"/> if given.</summary>
     public static TrainerCore LoneTrainer(TrainerSetup setup, ResumeCheckpoint? resume = null) =>

@@ -162,7 +162,8 @@ public sealed class LargeBatchBenchmark : IBenchmark
                 ActivationCheckpointing = parts[1] == "on",
             };
             var assignment = StandaloneTrainer.Assignment(stage) with { TeacherCheckpoint = teacher, TeacherModel = Teacher };
-            var setup = new TrainerSetup(assignment, 0, 1, Cursor.Start(1), true, "cpu", directory, ClipPresets.Get(Student).Text.VocabSize, 1, 100, false);
+            var setup = new TrainerSetup(assignment, 0, 1, Cursor.Start(1), true, "cpu", directory, ClipPresets.Get(Student).Text.VocabSize, 1, 100, false,
+                IntraOpThreads: TorchSharp.torch.get_num_threads());
             _core = TrainerCore.Create(setup, new InProcessCollectiveGroup(1, TimeSpan.FromMinutes(5)).Members[0]);
             _batches = Enumerable.Range(0, 16).Select(i => StandaloneTrainer.RandomBatch(_core.Student.Config, batch, i)).ToList();
         }

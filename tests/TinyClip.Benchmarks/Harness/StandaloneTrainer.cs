@@ -34,7 +34,7 @@ public static class StandaloneTrainer
         int vocabulary = vocabularySize ?? ModelCatalog.Resolve(stage.Model, null).Text.VocabSize;
         collective ??= new InProcessCollectiveGroup(1, TimeSpan.FromMinutes(1)).Members[0];
         var setup = new TrainerSetup(Assignment(stage), collective.Rank, collective.WorldSize, Cursor.Start(collective.WorldSize), collective.Rank == 0, "cpu", runDirectory, vocabulary, KeepLastCheckpoints: 1,
-            MaxNonFiniteStepsInRow: 100, AllowPickle: false, OverlapGradientExchange: overlapGradientExchange);
+            MaxNonFiniteStepsInRow: 100, AllowPickle: false, IntraOpThreads: TorchSharp.torch.get_num_threads(), OverlapGradientExchange: overlapGradientExchange);
         return TrainerCore.Create(setup, collective);
     }
 
